@@ -1,0 +1,46 @@
+"""Settings read from the environment (``REGISTRY_*``)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Deployment settings. Every field maps to ``REGISTRY_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
+
+    env: Environment = Environment.DEVELOPMENT
+    # The owner's connection: migrations and administration run through it. Unset means the embedded
+    # PostgreSQL under ``data_dir``.
+    database_url: SecretStr | None = None
+    # The API's own login role: not the tables' owner, not a superuser, no BYPASSRLS. Migrations create
+    # it when missing. ``app_database_url`` overrides the URL derived from ``database_url``.
+    app_db_role: str = Field(default="registry_app", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    app_db_password: SecretStr | None = None
+    app_database_url: SecretStr | None = None
+    data_dir: Path = Path(".registry")
+    redis_url: SecretStr | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    db_pool_size: int = 16
+    max_page_size: int = 100
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.PRODUCTION
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

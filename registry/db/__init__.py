@@ -1,0 +1,1 @@
+"""Database layer: engine and sessions, models per domain, queries, the embedded server."""

@@ -1,0 +1,195 @@
+"""Children, their identity (personal data, kept apart), guardians, households and consents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from registry.db.models.base import (
+    Base,
+    IdMixin,
+    JurisdictionBoundMixin,
+    VersionedMixin,
+    created_at_column,
+    jurisdiction_bound,
+    pg_enum,
+)
+
+
+class Sex(enum.StrEnum):
+    FEMALE = "FEMALE"
+    MALE = "MALE"
+    # Recognised in Pakistani law (Transgender Persons (Protection of Rights) Act, 2018).
+    TRANSGENDER = "TRANSGENDER"
+    UNKNOWN = "UNKNOWN"
+
+
+class Household(IdMixin, JurisdictionBoundMixin, VersionedMixin, Base):
+    """A family unit, counted for coverage and for family-level support (parents' training, micro-finance)."""
+
+    __tablename__ = "households"
+
+    reference: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    size: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    registered_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+    __table_args__ = (
+        *jurisdiction_bound("households"),
+        CheckConstraint("size BETWEEN 1 AND 100", name="size_range"),
+    )
+
+
+class Child(IdMixin, JurisdictionBoundMixin, VersionedMixin, Base):
+    """The non-identifying part of a child's record: what statistics and lists may show without PII."""
+
+    __tablename__ = "children"
+
+    household_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("households.id"))
+    sex: Mapped[Sex] = mapped_column(pg_enum(Sex, "sex"), nullable=False)
+    # Coarse and non-identifying: enough for age bands; the exact date of birth is identity.
+    birth_year: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    age_at_registration: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    registered_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+    __table_args__ = (
+        *jurisdiction_bound("children"),
+        # The registry is for children: under 18 on the day they were registered.
+        CheckConstraint("age_at_registration BETWEEN 0 AND 17", name="under_18_at_registration"),
+        CheckConstraint(
+            "extract(year FROM registered_on)::int - birth_year BETWEEN age_at_registration"
+            " AND age_at_registration + 1",
+            name="birth_year_matches_age",
+        ),
+        Index("ix_children_household_id", "household_id"),
+        Index("ix_children_jurisdiction_id", "jurisdiction_id", "id"),
+    )
+
+
+class ChildIdentity(VersionedMixin, Base):
+    """Personal data of one child. Readable only with ``pii:read`` in scope."""
+
+    __tablename__ = "child_identities"
+
+    child_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("children.id", ondelete="CASCADE"), primary_key=True
+    )
+    full_name: Mapped[str] = mapped_column(String(300), nullable=False)
+    given_name: Mapped[str | None] = mapped_column(String(150))
+    family_name: Mapped[str | None] = mapped_column(String(150))
+    father_name: Mapped[str | None] = mapped_column(String(300))
+    date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
+    date_of_birth_estimated: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    # National registration number (B-Form / CRC), AES-GCM encrypted; the blind index (a keyed hash of the
+    # normalised number) answers exact-match search and duplicate checks without decrypting anything.
+    identity_number_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    identity_number_key_id: Mapped[str | None] = mapped_column(String(32))
+    identity_number_blind_index: Mapped[bytes | None] = mapped_column(LargeBinary, unique=True)
+    place_of_birth: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[dt.datetime] = created_at_column()
+
+    __table_args__ = (
+        CheckConstraint(
+            "(identity_number_ciphertext IS NULL) = (identity_number_blind_index IS NULL)"
+            " AND (identity_number_ciphertext IS NULL) = (identity_number_key_id IS NULL)",
+            name="identity_number_complete",
+        ),
+        CheckConstraint("date_of_birth IS NULL OR date_of_birth >= DATE '1990-01-01'", name="dob_plausible"),
+        # Name search by trigram similarity, which copes with romanised Urdu spelling variants.
+        Index(
+            "ix_child_identities_full_name_trgm",
+            "full_name",
+            postgresql_using="gin",
+            postgresql_ops={"full_name": "gin_trgm_ops"},
+        ),
+    )
+
+
+class GuardianRelationship(enum.StrEnum):
+    MOTHER = "MOTHER"
+    FATHER = "FATHER"
+    GRANDPARENT = "GRANDPARENT"
+    SIBLING = "SIBLING"
+    UNCLE_AUNT = "UNCLE_AUNT"
+    OTHER_RELATIVE = "OTHER_RELATIVE"
+    LEGAL_GUARDIAN = "LEGAL_GUARDIAN"
+    CAREGIVER = "CAREGIVER"
+
+
+class Guardian(IdMixin, Base):
+    """A parent or other guardian of a child (personal data)."""
+
+    __tablename__ = "guardians"
+
+    child_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("children.id", ondelete="CASCADE"), nullable=False
+    )
+    full_name: Mapped[str] = mapped_column(String(300), nullable=False)
+    relationship: Mapped[GuardianRelationship] = mapped_column(
+        pg_enum(GuardianRelationship, "guardian_relationship"), nullable=False
+    )
+    phone: Mapped[str | None] = mapped_column(String(32))
+    is_primary: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+    __table_args__ = (
+        Index("ix_guardians_child_id", "child_id"),
+        # At most one primary guardian per child.
+        Index("uq_guardians_primary_per_child", "child_id", unique=True, postgresql_where="is_primary"),
+    )
+
+
+class ConsentPurpose(enum.StrEnum):
+    REGISTRATION = "REGISTRATION"
+    DATA_SHARING = "DATA_SHARING"
+    REFERRAL = "REFERRAL"
+
+
+class ConsentGiver(enum.StrEnum):
+    CHILD_ASSENT = "CHILD_ASSENT"
+    GUARDIAN = "GUARDIAN"
+
+
+class Consent(IdMixin, Base):
+    """Who consented to what, and when; withdrawal is recorded, never deleted."""
+
+    __tablename__ = "consents"
+
+    child_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("children.id", ondelete="CASCADE"), nullable=False
+    )
+    case_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("cases.id"))
+    purpose: Mapped[ConsentPurpose] = mapped_column(
+        pg_enum(ConsentPurpose, "consent_purpose"), nullable=False
+    )
+    given_by: Mapped[ConsentGiver] = mapped_column(pg_enum(ConsentGiver, "consent_giver"), nullable=False)
+    guardian_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("guardians.id"))
+    given_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    recorded_by_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+    __table_args__ = (
+        CheckConstraint("given_by <> 'GUARDIAN' OR guardian_id IS NOT NULL", name="guardian_named"),
+        CheckConstraint("withdrawn_at IS NULL OR withdrawn_at >= given_at", name="withdrawn_after_given"),
+        Index("ix_consents_child_id", "child_id", "purpose"),
+        Index("ix_consents_case_id", "case_id"),
+    )
