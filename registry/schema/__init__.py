@@ -1,0 +1,1 @@
+"""GraphQL schema: types per domain, the schema builder, extensions."""

@@ -1,0 +1,53 @@
+"""Builds the schema once: root types, extensions, caches."""
+
+from __future__ import annotations
+
+import functools
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+
+from registry.errors import RegistryError
+from registry.resolvers import jurisdictions as jurisdiction_resolvers
+from registry.schema.jurisdictions import Jurisdiction
+from registry.schema.relay import Connection
+
+
+@strawberry.type(description="Read the registry.")
+class Query:
+    node: relay.Node | None = relay.node(description="Any object by its global ID; null when not found.")
+    nodes: list[relay.Node | None] = relay.node(description="Objects by their global IDs, in the same order.")
+
+    jurisdiction: Jurisdiction | None = strawberry.field(
+        resolver=jurisdiction_resolvers.jurisdiction,
+        description="One node of the jurisdiction tree by its code (`PK`, `PK-PB`, `PK-KP-PESHAWAR`, ...).",
+    )
+    jurisdictions: Connection[Jurisdiction] = strawberry.field(
+        resolver=jurisdiction_resolvers.jurisdictions,
+        description="Nodes of the jurisdiction tree in a stable order, paged and filtered.",
+    )
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    """Mask every error that is not one of ours (and not a GraphQL validation error)."""
+    original = error.original_error
+    return original is not None and not isinstance(original, RegistryError)
+
+
+@functools.cache
+def build_schema() -> strawberry.Schema:
+    """The schema, built once per process: Strawberry writes resolvers into the type classes when it
+    builds, so two schemas over the same types would interfere."""
+    return strawberry.Schema(
+        query=Query,
+        config=StrawberryConfig(auto_camel_case=True),
+        extensions=[
+            # Factories: a fresh extension per request; the caches themselves are shared per process.
+            lambda: ParserCache(maxsize=1024),
+            lambda: ValidationCache(maxsize=1024),
+            lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Unexpected error."),
+        ],
+    )

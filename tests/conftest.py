@@ -1,0 +1,116 @@
+"""Test fixtures: a real PostgreSQL, a migrated template database cloned per test, the app over HTTP.
+
+With ``REGISTRY_TEST_DATABASE_URL`` (an owner/superuser URL of any PostgreSQL 15+ server) the tests create
+their databases there; otherwise they start the embedded server under ``.registry/test``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.engine import URL
+
+from registry.config import Settings
+from registry.db.migrate import migrate
+from registry.db.seed.loader import connect_owner
+from registry.db.server import app_url_for, asyncpg_url, start_embedded_server
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+APP_ROLE = "registry_app"
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {"app_db_role": APP_ROLE, "max_page_size": 100} | overrides
+    return Settings(**values)
+
+
+async def execute_admin(server: URL, sql: str) -> None:
+    connection = await connect_owner(server.set(database="postgres"))
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def server_url() -> URL:
+    """The owner's URL of the test server, without a database."""
+    configured = os.environ.get("REGISTRY_TEST_DATABASE_URL")
+    if configured:
+        return asyncpg_url(configured).set(database="postgres")
+    return start_embedded_server(PROJECT_ROOT / ".registry" / "test")
+
+
+@pytest.fixture(scope="session")
+async def template_database(server_url: URL) -> AsyncIterator[str]:
+    """A database built by the migrations, the template every test database is cloned from."""
+    name = f"registry_template_{os.getpid()}"
+    await execute_admin(server_url, f'DROP DATABASE IF EXISTS "{name}"')
+    await execute_admin(server_url, f'CREATE DATABASE "{name}"')
+    await migrate(server_url.set(database=name), app_db_role=APP_ROLE)
+    # A template must have no open connections when it is cloned.
+    yield name
+    await execute_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def database(server_url: URL, template_database: str) -> AsyncIterator[URL]:
+    """A fresh database for one test, cloned from the migrated template; its owner's URL."""
+    name = f"registry_test_{uuid.uuid4().hex[:12]}"
+    await execute_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+    yield server_url.set(database=name)
+    await execute_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def owner(database: URL) -> AsyncIterator[asyncpg.Connection[Any]]:
+    """A connection as the database owner, for setting up data the way the seed and admins would."""
+    connection = await connect_owner(database)
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+async def client(database: URL, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the app (as the app's login role) through its ASGI interface."""
+    from registry.app import create_app
+
+    app = create_app(settings, app_url_for(database, settings))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://registry.test") as http:
+            yield http
+
+
+class GraphQLClient:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.http.post("/graphql", json={"query": query, "variables": variables or {}})
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = await self.post(query, variables)
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+@pytest.fixture
+def graphql(client: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(client)

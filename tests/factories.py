@@ -1,0 +1,119 @@
+"""Async factories that insert rows as the database owner. Each test builds the data it needs."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+_ids = itertools.count(1000)
+
+
+@dataclass(frozen=True)
+class JurisdictionRow:
+    id: int
+    code: str
+    path: str
+    level: str
+
+
+async def make_jurisdiction(
+    owner: asyncpg.Connection[Any],
+    code: str,
+    level: str,
+    *,
+    parent: JurisdictionRow | None = None,
+    name: str | None = None,
+) -> JurisdictionRow:
+    new_id = next(_ids)
+    path = f"{parent.path}.{new_id}" if parent else str(new_id)
+    await owner.execute(
+        "INSERT INTO jurisdictions (id, code, name, level, parent_id, path) VALUES ($1, $2, $3, $4, $5, $6)",
+        new_id,
+        code,
+        name or code,
+        level,
+        parent.id if parent else None,
+        path,
+    )
+    return JurisdictionRow(new_id, code, path, level)
+
+
+@dataclass(frozen=True)
+class SmallTree:
+    nation: JurisdictionRow
+    punjab: JurisdictionRow
+    sindh: JurisdictionRow
+    lahore: JurisdictionRow
+    multan: JurisdictionRow
+    karachi: JurisdictionRow
+    lahore_community: JurisdictionRow
+
+
+async def make_small_tree(owner: asyncpg.Connection[Any]) -> SmallTree:
+    """PK → Punjab (Lahore → one community, Multan), Sindh (Karachi South)."""
+    nation = await make_jurisdiction(owner, "PK", "NATIONAL", name="Pakistan")
+    punjab = await make_jurisdiction(owner, "PK-PB", "PROVINCIAL", parent=nation, name="Punjab")
+    sindh = await make_jurisdiction(owner, "PK-SD", "PROVINCIAL", parent=nation, name="Sindh")
+    lahore = await make_jurisdiction(owner, "PK-PB-LAHORE", "DISTRICT", parent=punjab, name="Lahore")
+    multan = await make_jurisdiction(owner, "PK-PB-MULTAN", "DISTRICT", parent=punjab, name="Multan")
+    karachi = await make_jurisdiction(
+        owner, "PK-SD-KARACHI-SOUTH", "DISTRICT", parent=sindh, name="Karachi South"
+    )
+    community = await make_jurisdiction(
+        owner, "PK-PB-LAHORE-UC1", "COMMUNITY", parent=lahore, name="Union Council 1"
+    )
+    return SmallTree(nation, punjab, sindh, lahore, multan, karachi, community)
+
+
+async def make_organisation(
+    owner: asyncpg.Connection[Any], where: JurisdictionRow, *, kind: str = "NGO_PARTNER"
+) -> int:
+    new_id = next(_ids)
+    await owner.execute(
+        "INSERT INTO organisations (id, code, name, kind, jurisdiction_id, path) VALUES ($1, $2, $3, $4, $5, $6)",
+        new_id,
+        f"ORG-{new_id}",
+        f"Organisation {new_id}",
+        kind,
+        where.id,
+        where.path,
+    )
+    return new_id
+
+
+async def make_institution(
+    owner: asyncpg.Connection[Any], where: JurisdictionRow, *, type: str, organisation_id: int
+) -> int:
+    new_id = next(_ids)
+    await owner.execute(
+        "INSERT INTO institutions (id, code, name, type, organisation_id, jurisdiction_id, path, capacity)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, 20)",
+        new_id,
+        f"INST-{new_id}",
+        f"Institution {new_id}",
+        type,
+        organisation_id,
+        where.id,
+        where.path,
+    )
+    return new_id
+
+
+async def make_child(
+    owner: asyncpg.Connection[Any], where: JurisdictionRow, *, age: int = 12, sex: str = "MALE"
+) -> int:
+    new_id = next(_ids)
+    await owner.execute(
+        "INSERT INTO children (id, jurisdiction_id, path, sex, birth_year, age_at_registration, registered_on)"
+        " VALUES ($1, $2, $3, $4, $5, $6, DATE '2026-01-15')",
+        new_id,
+        where.id,
+        where.path,
+        sex,
+        2026 - age,
+        age,
+    )
+    return new_id

@@ -1,0 +1,94 @@
+"""With no REGISTRY_DATABASE_URL the CLI runs its own PostgreSQL: started, migrated, reused, stopped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("REGISTRY_TEST_DATABASE_URL")),
+    reason="runs only where the embedded server is the default",
+)
+
+
+def cli_env(data_dir: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("REGISTRY_")}
+    env["REGISTRY_DATA_DIR"] = str(data_dir)
+    return env
+
+
+def postmaster_running(data_dir: Path) -> bool:
+    return (data_dir / "pgdata" / "postmaster.pid").exists()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_migrate_starts_the_server_stops_it_on_exit_and_a_second_start_reuses_it(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    command = [sys.executable, "-m", "registry", "migrate"]
+
+    first = subprocess.run(
+        command, env=cli_env(data_dir), capture_output=True, text=True, timeout=120, check=False
+    )
+    assert first.returncode == 0, first.stderr
+    assert (data_dir / "pgdata" / "PG_VERSION").exists()
+    assert not postmaster_running(data_dir)
+    created = (data_dir / "pgdata" / "PG_VERSION").stat().st_mtime_ns
+
+    second = subprocess.run(
+        command, env=cli_env(data_dir), capture_output=True, text=True, timeout=120, check=False
+    )
+    assert second.returncode == 0, second.stderr
+    assert (data_dir / "pgdata" / "PG_VERSION").stat().st_mtime_ns == created
+    assert not postmaster_running(data_dir)
+
+
+def test_serve_with_demo_data_answers_a_provinces_query_and_stops_cleanly(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "registry", "serve", "--demo", "--demo-scale", "0.001", "--port", str(port)],
+        env=cli_env(data_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        body = _wait_for_provinces(port, process, deadline=time.monotonic() + 120)
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+
+    codes = {edge["node"]["code"] for edge in body["data"]["jurisdictions"]["edges"]}
+    assert codes == {"PK-PB", "PK-SD", "PK-KP", "PK-BA", "PK-IS", "PK-GB", "PK-JK"}
+    assert f"http://127.0.0.1:{port}/graphql" in output
+    assert process.returncode == 0, output
+    assert not postmaster_running(data_dir)
+
+
+def _wait_for_provinces(port: int, process: subprocess.Popen[str], *, deadline: float) -> dict[str, Any]:
+    query = "{ jurisdictions(filter: {level: PROVINCIAL}) { edges { node { code } } } }"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"serve exited early: {process.stdout.read() if process.stdout else ''}")
+        try:
+            response = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": query}, timeout=5)
+        except httpx.TransportError:
+            time.sleep(0.3)
+            continue
+        result: dict[str, Any] = response.json()
+        return result
+    raise AssertionError("the API did not come up in time")
