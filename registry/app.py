@@ -6,17 +6,44 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from strawberry.fastapi import GraphQLRouter
 
+from registry.auth import oauth
+from registry.auth.keys import load_signing_keys
+from registry.auth.request import Unauthenticated, authenticate_request
+from registry.auth.tokens import TokenService
 from registry.config import Settings
 from registry.db.engine import create_engine, create_session_factory
 from registry.schema.builder import build_schema
 from registry.schema.context import Context
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request, closed (and its connection returned) when the response is done."""
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
+    async with sessions() as session:
+        yield session
+
+
+async def get_context(request: Request, session: Annotated[AsyncSession, Depends(get_session)]) -> Context:
+    """Authenticates the request and scopes its transaction before any resolver runs."""
+    settings: Settings = request.app.state.settings
+    try:
+        principal = await authenticate_request(
+            session, request.app.state.tokens, request.headers.get("authorization")
+        )
+    except Unauthenticated:
+        raise HTTPException(
+            status_code=401,
+            detail="invalid or expired access token",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        ) from None
+    return Context(settings, session, principal)
 
 
 def create_app(settings: Settings, app_database_url: URL) -> FastAPI:
@@ -37,12 +64,11 @@ def create_app(settings: Settings, app_database_url: URL) -> FastAPI:
         openapi_url=None,
     )
 
-    async def get_session() -> AsyncIterator[AsyncSession]:
-        async with sessions() as session:
-            yield session
-
-    async def get_context(session: Annotated[AsyncSession, Depends(get_session)]) -> Context:
-        return Context(settings, session)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = sessions
+    app.state.tokens = TokenService(settings, load_signing_keys(settings.keys_dir))
+    app.include_router(oauth.router)
 
     graphql = GraphQLRouter[Context, None](
         build_schema(),

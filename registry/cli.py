@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.auth.principal import Principal, PrincipalKind
 from registry.config import Settings, get_settings
 from registry.db.server import DatabaseUrls, resolve_database
+
+T = TypeVar("T")
 
 app = typer.Typer(help="Child Protection Registry: API server and operations.", no_args_is_help=True)
 schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
+users_app = typer.Typer(help="People who sign in.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+clients_app = typer.Typer(help="API clients of third-party systems.", no_args_is_help=True)
+app.add_typer(clients_app, name="clients")
 
 DEFAULT_SCHEMA_FILE = Path("schema.graphql")
 DEMO_SCALE = 0.02
@@ -112,6 +123,171 @@ def schema_export(
 
     output.write_text(build_schema().as_str() + "\n", encoding="utf-8")
     typer.echo(f"Wrote {output}")
+
+
+def _owner_session_run(urls: DatabaseUrls, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one committed transaction as the database owner."""
+    from registry.db.engine import create_engine, create_session_factory
+
+    async def run() -> T:
+        engine = create_engine(urls.owner, pool_size=1, application_name="registry-cli")
+        try:
+            async with create_session_factory(engine)() as session, session.begin():
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _fail(error: Exception) -> NoReturn:
+    typer.echo(f"error: {error}", err=True)
+    raise typer.Exit(code=1)
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Option(help="Lower-case sign-in name, e.g. officer.lahore")],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="NATIONAL_ANALYST, SYSTEM_ADMIN, PROVINCIAL_MANAGER, DISTRICT_OFFICER, "
+            "CASE_WORKER, POLICE_MONITOR or AUDITOR"
+        ),
+    ],
+    jurisdiction: Annotated[str, typer.Option(help="Code of the node the role covers, e.g. PK-PB-LAHORE")],
+    organisation: Annotated[
+        str | None, typer.Option(help="Organisation code (default: nearest above)")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Display name")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option(help="Read a password for the sign-in page from stdin")
+    ] = False,
+) -> None:
+    """Create a person with one role at a jurisdiction."""
+    from registry.auth.users import create_user
+    from registry.db.models import Role
+    from registry.errors import RegistryError
+
+    try:
+        parsed_role = Role(role.upper())
+    except ValueError:
+        _fail(ValueError(f"unknown role {role}"))
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    urls = _prepare_database(get_settings())
+
+    async def work(session: AsyncSession) -> int:
+        user = await create_user(
+            session,
+            username=username,
+            role=parsed_role,
+            jurisdiction_code=jurisdiction,
+            display_name=name,
+            organisation_code=organisation,
+            password=password,
+        )
+        return user.id
+
+    try:
+        user_id = _owner_session_run(urls, work)
+    except RegistryError as error:
+        _fail(error)
+    typer.echo(
+        json.dumps(
+            {"id": user_id, "username": username, "role": parsed_role.value, "jurisdiction": jurisdiction}
+        )
+    )
+
+
+@clients_app.command("create")
+def clients_create(
+    name: Annotated[str, typer.Option(help="What the client is")],
+    scopes: Annotated[str, typer.Option(help='Space-separated, e.g. "cases:read children:read"')],
+    jurisdiction: Annotated[str, typer.Option(help="Code of the jurisdiction the client is bound to")],
+    created_by: Annotated[str, typer.Option(help="Username of the person responsible for it")],
+) -> None:
+    """Create an API client; prints its client id and secret once, as JSON."""
+    from registry.auth.clients import create_api_client
+    from registry.errors import RegistryError
+
+    urls = _prepare_database(get_settings())
+
+    async def work(session: AsyncSession) -> dict[str, object]:
+        creator = await _principal_of(session, created_by)
+        created = await create_api_client(
+            session, creator, name=name, scopes=scopes, jurisdiction_code=jurisdiction
+        )
+        return {
+            "client_id": created.client.client_id,
+            "client_secret": created.secret,
+            "scopes": " ".join(created.client.scopes),
+            "jurisdiction": jurisdiction,
+        }
+
+    try:
+        typer.echo(json.dumps(_owner_session_run(urls, work)))
+    except RegistryError as error:
+        _fail(error)
+
+
+@clients_app.command("revoke")
+def clients_revoke(client_id: Annotated[str, typer.Argument(help="The client's client_id")]) -> None:
+    """Revoke an API client at once: its tokens stop working on their next request."""
+    from registry.db.queries.users import api_client_by_client_id, mark_api_client_revoked
+
+    urls = _prepare_database(get_settings())
+
+    async def work(session: AsyncSession) -> bool:
+        client = await api_client_by_client_id(session, client_id)
+        if client is None:
+            return False
+        await mark_api_client_revoked(session, client.id)
+        return True
+
+    if not _owner_session_run(urls, work):
+        _fail(LookupError(f"no client {client_id}"))
+    typer.echo(json.dumps({"client_id": client_id, "revoked": True}))
+
+
+@app.command()
+def token(user: Annotated[str, typer.Option(help="Username")]) -> None:
+    """Print an access token for a person (for operators and tests); it expires like any other."""
+    from registry.auth.keys import load_signing_keys
+    from registry.auth.principal import PrincipalKind
+    from registry.auth.tokens import TokenService
+    from registry.errors import RegistryError
+
+    settings = get_settings()
+    urls = _prepare_database(settings)
+
+    async def work(session: AsyncSession) -> int:
+        return (await _principal_of(session, user)).id
+
+    try:
+        user_id = _owner_session_run(urls, work)
+    except RegistryError as error:
+        _fail(error)
+    tokens = TokenService(settings, load_signing_keys(settings.keys_dir))
+    access_token, _ = tokens.issue(PrincipalKind.USER, user_id, client_id="registry-cli", scope="")
+    typer.echo(access_token)
+
+
+async def _principal_of(session: AsyncSession, username: str) -> Principal:
+    from registry.auth.request import Unauthenticated, load_principal
+    from registry.auth.tokens import AccessToken
+    from registry.db.queries.users import user_by_username
+    from registry.errors import NotFound
+
+    found = await user_by_username(session, username)
+    if found is None:
+        raise NotFound(f"no user {username}")
+    probe = AccessToken(
+        PrincipalKind.USER, found.id, client_id="registry-cli", scope="", jti="", expires_at=0
+    )
+    try:
+        return await load_principal(session, probe)
+    except Unauthenticated:
+        raise NotFound(f"user {username} is disabled") from None
 
 
 def main() -> None:

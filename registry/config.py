@@ -35,10 +35,22 @@ class Settings(BaseSettings):
     port: int = 8000
     db_pool_size: int = 16
     max_page_size: int = 100
+    # Tokens: ``iss`` and ``aud`` of the access tokens this deployment issues and accepts.
+    token_issuer: str = "urn:registry:pk"  # noqa: S105 - an identifier, not a secret
+    token_audience: str = "urn:registry:api"  # noqa: S105 - an identifier, not a secret
+    access_token_ttl_seconds: int = Field(default=600, ge=30, le=3600)
+    refresh_token_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=300)
+    authorization_code_ttl_seconds: int = Field(default=120, ge=10, le=600)
+    # Where the token-signing keys live; default ``<data_dir>/keys``.
+    signing_keys_dir: Path | None = None
 
     @property
     def is_production(self) -> bool:
         return self.env is Environment.PRODUCTION
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.signing_keys_dir or self.data_dir / "keys"
 
 
 @lru_cache(maxsize=1)

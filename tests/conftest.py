@@ -15,8 +15,12 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import event
 from sqlalchemy.engine import URL
 
+from registry.auth.principal import PrincipalKind
+from registry.auth.tokens import TokenService
 from registry.config import Settings
 from registry.db.migrate import migrate
 from registry.db.seed.loader import connect_owner
@@ -27,7 +31,11 @@ APP_ROLE = "registry_app"
 
 
 def make_settings(**overrides: Any) -> Settings:
-    values: dict[str, Any] = {"app_db_role": APP_ROLE, "max_page_size": 100} | overrides
+    values: dict[str, Any] = {
+        "app_db_role": APP_ROLE,
+        "max_page_size": 100,
+        "signing_keys_dir": PROJECT_ROOT / ".registry" / "test" / "keys",
+    } | overrides
     return Settings(**values)
 
 
@@ -82,30 +90,83 @@ def settings() -> Settings:
     return make_settings()
 
 
+class StatementLog:
+    """The SQL statements the app sends, to pin that a query costs a constant number of them."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+    def clear(self) -> None:
+        self.statements.clear()
+
+
 @pytest.fixture
-async def client(database: URL, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client talking to the app (as the app's login role) through its ASGI interface."""
+def statements() -> StatementLog:
+    return StatementLog()
+
+
+@pytest.fixture
+async def app(database: URL, settings: Settings, statements: StatementLog) -> AsyncIterator[FastAPI]:
+    """The app, connected as the app's login role to this test's database."""
     from registry.app import create_app
 
-    app = create_app(settings, app_url_for(database, settings))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://registry.test") as http:
-            yield http
+    application = create_app(settings, app_url_for(database, settings))
+
+    def log_statement(*args: Any) -> None:
+        statements.statements.append(str(args[2]))
+
+    event.listen(application.state.engine.sync_engine, "before_cursor_execute", log_statement)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the app through its ASGI interface."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://registry.test") as http:
+        yield http
+
+
+@pytest.fixture
+def tokens(app: FastAPI) -> TokenService:
+    """The app's own token service: tokens it issues are real, signed with the deployment's key."""
+    service: TokenService = app.state.tokens
+    return service
+
+
+def user_token(tokens: TokenService, user_id: int) -> str:
+    token, _ = tokens.issue(PrincipalKind.USER, user_id, client_id="registry-tests", scope="")
+    return token
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 class GraphQLClient:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = await self.http.post("/graphql", json={"query": query, "variables": variables or {}})
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
+        response = await self.http.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers=bearer(token) if token else {},
+        )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
 
-    async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        body = await self.post(query, variables)
+    async def data(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
+        body = await self.post(query, variables, token=token)
         assert "errors" not in body, body["errors"]
         data: dict[str, Any] = body["data"]
         return data

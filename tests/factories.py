@@ -117,3 +117,67 @@ async def make_child(
         age,
     )
     return new_id
+
+
+async def make_user(
+    owner: asyncpg.Connection[Any],
+    role: str,
+    where: JurisdictionRow,
+    *,
+    organisation_id: int,
+    username: str | None = None,
+    password: str | None = None,
+    active: bool = True,
+) -> int:
+    """A person with one role at ``where``."""
+    from registry.auth.passwords import hash_password
+
+    new_id = next(_ids)
+    await owner.execute(
+        "INSERT INTO users (id, username, display_name, organisation_id, password_hash, active)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        new_id,
+        username or f"user{new_id}",
+        f"User {new_id}",
+        organisation_id,
+        hash_password(password) if password else None,
+        active,
+    )
+    await owner.execute(
+        "INSERT INTO role_assignments (user_id, role, jurisdiction_id, path) VALUES ($1, $2, $3, $4)",
+        new_id,
+        role,
+        where.id,
+        where.path,
+    )
+    return new_id
+
+
+async def make_api_client(
+    owner: asyncpg.Connection[Any],
+    where: JurisdictionRow,
+    *,
+    organisation_id: int,
+    created_by: int,
+    scopes: list[str],
+    secret: str = "test-secret",
+) -> tuple[int, str]:
+    """An API client; returns its row id and OAuth client_id."""
+    from registry.auth.secrets import secret_hash
+
+    new_id = next(_ids)
+    client_id = f"client-{new_id}"
+    await owner.execute(
+        "INSERT INTO api_clients (id, client_id, name, organisation_id, scopes, secret_hash, created_by_id,"
+        " jurisdiction_id, path) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        new_id,
+        client_id,
+        f"Client {new_id}",
+        organisation_id,
+        scopes,
+        secret_hash(secret),
+        created_by,
+        where.id,
+        where.path,
+    )
+    return new_id, client_id

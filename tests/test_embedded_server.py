@@ -12,15 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
-
-pytestmark = pytest.mark.skipif(
-    bool(os.environ.get("REGISTRY_TEST_DATABASE_URL")),
-    reason="runs only where the embedded server is the default",
-)
 
 
 def cli_env(data_dir: Path) -> dict[str, str]:
+    """The CLI's environment with no REGISTRY_* settings: the embedded default, in ``data_dir``."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("REGISTRY_")}
     env["REGISTRY_DATA_DIR"] = str(data_dir)
     return env

@@ -6,7 +6,7 @@ from typing import Any
 
 import asyncpg
 
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, StatementLog
 from tests.factories import make_small_tree
 
 PROVINCES = """
@@ -127,3 +127,16 @@ async def test_a_forged_cursor_is_refused_with_a_typed_error(graphql: GraphQLCli
     body = await graphql.post('{ jurisdictions(after: "not-a-cursor") { edges { node { code } } } }')
 
     assert body["errors"][0]["extensions"] == {"code": "VALIDATION", "field": "after"}
+
+
+async def test_a_page_with_parents_and_children_costs_a_constant_number_of_statements(
+    owner: asyncpg.Connection[Any], graphql: GraphQLClient, statements: StatementLog
+) -> None:
+    await make_small_tree(owner)
+    query = "{ jurisdictions(first: 50) { edges { node { code parent { code } children { code } } } } }"
+
+    data = await graphql.data(query)
+
+    assert len(data["jurisdictions"]["edges"]) == 7
+    # The page, one batch of parents, one batch of children: not one statement per node.
+    assert len(statements) == 3, statements.statements

@@ -5,13 +5,13 @@ Revises:
 Create Date: 2026-11-23 10:48:48.645520
 """
 
-import re
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import context, op
 from sqlalchemy.dialects import postgresql
 
+from registry.db.roles import app_role
 from registry.db.types import Ltree
 
 revision: str = "0001"
@@ -221,18 +221,6 @@ def enum(name: str) -> postgresql.ENUM:
 APP_DELETABLE = ("role_assignments", "guardians")
 # Append-only: the API may add events, never change or remove them.
 APP_APPEND_ONLY = ("case_events",)
-
-
-def app_role() -> str:
-    role = context.config.attributes.get("app_db_role")
-    if role is None:
-        from registry.config import get_settings
-
-        role = get_settings().app_db_role
-    # The name is spliced into DDL, which takes no bind parameters: allow a plain identifier only.
-    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", str(role)):
-        raise ValueError(f"invalid app database role name: {role!r}")
-    return str(role)
 
 
 def create_app_role(role: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.dialects.postgresql.base import ischema_names
 from sqlalchemy.types import UserDefinedType
 
 
@@ -14,3 +15,16 @@ class Ltree(UserDefinedType[str]):
 
     def get_col_spec(self, **kw: Any) -> str:
         return "ltree"
+
+
+class LqueryArray(UserDefinedType[str]):
+    """``lquery[]``, path patterns: ``path ? '{1.2.*,1.5.*}'`` matches either subtree (GiST-indexed)."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "lquery[]"
+
+
+# Let reflection (Alembic's autogenerate) recognise the type.
+ischema_names["ltree"] = Ltree

@@ -12,8 +12,10 @@ from strawberry.schema.config import StrawberryConfig
 
 from registry.errors import RegistryError
 from registry.resolvers import jurisdictions as jurisdiction_resolvers
+from registry.resolvers import users as user_resolvers
 from registry.schema.jurisdictions import Jurisdiction
 from registry.schema.relay import Connection
+from registry.schema.users import CreateApiClientPayload, RevokeApiClientPayload, Viewer
 
 
 @strawberry.type(description="Read the registry.")
@@ -29,6 +31,24 @@ class Query:
         resolver=jurisdiction_resolvers.jurisdictions,
         description="Nodes of the jurisdiction tree in a stable order, paged and filtered.",
     )
+    viewer: Viewer | None = strawberry.field(
+        resolver=user_resolvers.viewer,
+        description="Who is asking and what they hold; null without a token.",
+    )
+
+
+@strawberry.type(
+    description="Change the registry. Each mutation takes one `input` and returns typed `errors`."
+)
+class Mutation:
+    create_api_client: CreateApiClientPayload = strawberry.mutation(
+        resolver=user_resolvers.create_api_client,
+        description="Create an API client bound to a jurisdiction, with scopes you hold there yourself.",
+    )
+    revoke_api_client: RevokeApiClientPayload = strawberry.mutation(
+        resolver=user_resolvers.revoke_api_client,
+        description="Revoke an API client; its tokens stop working on their next request.",
+    )
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
@@ -43,6 +63,7 @@ def build_schema() -> strawberry.Schema:
     builds, so two schemas over the same types would interfere."""
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             # Factories: a fresh extension per request; the caches themselves are shared per process.

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
+from registry.auth.principal import Principal
 from registry.config import Settings
 from registry.db.models import Jurisdiction
 from registry.db.queries import jurisdictions as jurisdiction_queries
@@ -35,8 +36,10 @@ class DataLoaders:
 
 
 class Context(BaseContext):
-    def __init__(self, settings: Settings, session: AsyncSession) -> None:
+    def __init__(self, settings: Settings, session: AsyncSession, principal: Principal | None) -> None:
         super().__init__()
         self.settings = settings
         self.session = session
+        # None for an anonymous request: it may read the public jurisdiction tree and nothing else.
+        self.principal = principal
         self.loaders = DataLoaders(session)

@@ -1,5 +1,6 @@
 """All models, imported so that ``Base.metadata`` knows every table."""
 
+from registry.db.models.auth import AuthorizationCode, OAuthApp, RefreshToken, RevokedToken
 from registry.db.models.base import Base
 from registry.db.models.cases import (
     Case,
@@ -47,6 +48,7 @@ from registry.db.models.users import ApiClient, Role, RoleAssignment, User
 
 __all__ = [
     "ApiClient",
+    "AuthorizationCode",
     "Base",
     "Case",
     "CaseEvent",
@@ -70,6 +72,7 @@ __all__ = [
     "InterventionType",
     "Jurisdiction",
     "JurisdictionLevel",
+    "OAuthApp",
     "OffenceCategory",
     "Organisation",
     "OrganisationKind",
@@ -81,6 +84,8 @@ __all__ = [
     "Programme",
     "Referral",
     "ReferralStatus",
+    "RefreshToken",
+    "RevokedToken",
     "RiskLevel",
     "Role",
     "RoleAssignment",

@@ -1,0 +1,1 @@
+"""Authentication (tokens, passwords, keys), principals and the one policy module."""

@@ -1,0 +1,130 @@
+"""The one place that decides who may do what on which record.
+
+Every read path asks :func:`scope_filter` for the predicate that limits a query to what the principal may see
+with a permission; single records go through :func:`can`. Records outside are *not found*, never "forbidden".
+The same jurisdiction rule is repeated by PostgreSQL row-level security (:func:`row_security_scopes`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, cast, false, literal
+from sqlalchemy.types import Text
+
+from registry.auth.permissions import ROLE_PERMISSIONS, Permission, parse_scopes
+from registry.auth.principal import Grant, Principal, PrincipalKind, role_grant
+from registry.db.models import Role
+from registry.db.types import LqueryArray
+
+# Permissions that open individual child, case or incident records. Only grants holding one of them
+# contribute to the row-level security scope of records.
+RECORD_PERMISSIONS = frozenset(
+    {
+        Permission.CHILDREN_READ,
+        Permission.CHILDREN_WRITE,
+        Permission.CASES_READ,
+        Permission.CASES_WRITE,
+        Permission.PII_READ,
+        Permission.INCIDENTS_READ,
+        Permission.INCIDENTS_WRITE,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    role: Role
+    jurisdiction_id: int
+    path: str
+
+
+def is_within(path: str, ancestor: str) -> bool:
+    """``path`` is ``ancestor`` or below it."""
+    return path == ancestor or path.startswith(ancestor + ".")
+
+
+def user_principal(
+    user_id: int,
+    username: str,
+    organisation_id: int,
+    assignments: Iterable[Assignment],
+    *,
+    token_id: str | None,
+) -> Principal:
+    grants = tuple(role_grant(a.role, a.jurisdiction_id, a.path) for a in assignments)
+    return Principal(PrincipalKind.USER, user_id, username, organisation_id, grants, token_id=token_id)
+
+
+def client_principal(
+    client_id: int,
+    name: str,
+    organisation_id: int,
+    *,
+    scopes: Iterable[str],
+    jurisdiction_id: int,
+    path: str,
+    created_by_user_id: int,
+    creator_assignments: Iterable[Assignment],
+    token_scope: str | None,
+    token_id: str | None,
+) -> Principal:
+    """An API client holds its scopes at its jurisdiction, never more than its creator holds there now,
+    and never more than the token was issued for."""
+    held_by_creator: set[Permission] = set()
+    for assignment in creator_assignments:
+        if is_within(path, assignment.path):
+            held_by_creator |= ROLE_PERMISSIONS[assignment.role]
+    permissions = parse_scopes(" ".join(scopes)) & held_by_creator
+    if token_scope is not None:
+        permissions &= parse_scopes(token_scope)
+    grants = (Grant(frozenset(permissions), jurisdiction_id, path),) if permissions else ()
+    return Principal(
+        PrincipalKind.CLIENT,
+        client_id,
+        name,
+        organisation_id,
+        grants,
+        created_by_user_id=created_by_user_id,
+        token_id=token_id,
+    )
+
+
+def can(principal: Principal | None, permission: Permission, path: str) -> bool:
+    """May ``principal`` use ``permission`` on a record at ``path``?"""
+    if principal is None:
+        return False
+    return any(permission in grant.permissions and is_within(path, grant.path) for grant in principal.grants)
+
+
+def lquery_array(paths: Sequence[str]) -> str | None:
+    """``{1.2.*,1.5.17.*}``: each subtree, root included. None when there is nothing."""
+    return "{" + ",".join(f"{path}.*" for path in paths) + "}" if paths else None
+
+
+def scope_filter(
+    principal: Principal | None, permission: Permission, path_column: Any
+) -> ColumnElement[bool]:
+    """The predicate limiting ``path_column`` to the subtrees where ``principal`` holds ``permission``."""
+    paths = principal.paths_with(permission) if principal is not None else ()
+    scope = lquery_array(paths)
+    if scope is None:
+        return false()
+    predicate: ColumnElement[bool] = path_column.op("?")(cast(literal(scope, Text()), LqueryArray()))
+    return predicate
+
+
+def row_security_scopes(principal: Principal | None) -> tuple[str | None, str | None]:
+    """The values for ``registry.scope`` (records) and ``registry.admin_scope`` (administrative rows)."""
+    if principal is None:
+        return None, None
+    record_paths = _roots(g.path for g in principal.grants if g.permissions & RECORD_PERMISSIONS)
+    admin_paths = _roots(g.path for g in principal.grants if g.permissions)
+    return lquery_array(record_paths), lquery_array(admin_paths)
+
+
+def _roots(paths: Iterable[str]) -> list[str]:
+    unique = sorted(set(paths))
+    return [p for p in unique if not any(p != other and is_within(p, other) for other in unique)]
