@@ -99,6 +99,42 @@ def can(principal: Principal | None, permission: Permission, path: str) -> bool:
     return any(permission in grant.permissions and is_within(path, grant.path) for grant in principal.grants)
 
 
+@dataclass(frozen=True, slots=True)
+class CaseInCharge:
+    """What identity rules need to know of one of a child's cases."""
+
+    path: str
+    kind_in_conflict_with_law: bool
+    assigned_to_id: int | None
+
+
+# Who supervises a case's worker and may therefore see the identity of a child in conflict with the law.
+SUPERVISING_ROLES = frozenset({Role.DISTRICT_OFFICER, Role.PROVINCIAL_MANAGER})
+
+
+def can_see_identity(principal: Principal | None, child_path: str, cases: Iterable[CaseInCharge]) -> bool:
+    """Names, dates of birth and identity numbers: ``pii:read`` over the child; and for a child in conflict
+    with the law (juvenile justice law forbids disclosure) only the worker assigned to such a case, or a
+    supervising officer over that case's jurisdiction. API clients never see those identities."""
+    if principal is None or not can(principal, Permission.PII_READ, child_path):
+        return False
+    restricted = [case for case in cases if case.kind_in_conflict_with_law]
+    if not restricted:
+        return True
+    if principal.kind is not PrincipalKind.USER:
+        return False
+    return any(
+        case.assigned_to_id == principal.id
+        or any(
+            grant.role in SUPERVISING_ROLES
+            and Permission.PII_READ in grant.permissions
+            and is_within(case.path, grant.path)
+            for grant in principal.grants
+        )
+        for case in restricted
+    )
+
+
 def lquery_array(paths: Sequence[str]) -> str | None:
     """``{1.2.*,1.5.17.*}``: each subtree, root included. None when there is nothing."""
     return "{" + ",".join(f"{path}.*" for path in paths) + "}" if paths else None
