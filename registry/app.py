@@ -16,7 +16,7 @@ from strawberry.fastapi import GraphQLRouter
 from registry.auth import oauth
 from registry.auth.keys import load_signing_keys
 from registry.auth.request import Unauthenticated, authenticate_request
-from registry.auth.tokens import TokenService
+from registry.auth.tokens import TokenService, load_external_issuer
 from registry.config import Settings
 from registry.db.engine import create_engine, create_session_factory
 from registry.schema.builder import build_schema
@@ -67,7 +67,9 @@ def create_app(settings: Settings, app_database_url: URL) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
-    app.state.tokens = TokenService(settings, load_signing_keys(settings.keys_dir))
+    app.state.tokens = TokenService(
+        settings, load_signing_keys(settings.keys_dir), external=load_external_issuer(settings)
+    )
     app.include_router(oauth.router)
 
     graphql = GraphQLRouter[Context, None](

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     authorization_code_ttl_seconds: int = Field(default=120, ge=10, le=600)
     # Where the token-signing keys live; default ``<data_dir>/keys``.
     signing_keys_dir: Path | None = None
+    # Optional: also accept ID or access tokens of an external OpenID Connect provider. Its ``sub`` claim is
+    # matched to a registry user's ``external_subject``; the user's roles still come from the registry.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    # The provider's JWKS: an https URL (fetched at start-up) or a file path.
+    oidc_jwks: str | None = None
 
     @property
     def is_production(self) -> bool:

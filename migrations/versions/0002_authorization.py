@@ -123,7 +123,15 @@ END $$
 """
 
 
+SUBJECT_FUNCTION = """
+CREATE FUNCTION registry_user_for_subject(p_subject text) RETURNS bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+    SELECT u.id FROM users u WHERE u.external_subject = p_subject
+$$
+"""
+
 FUNCTIONS = {
+    "registry_user_for_subject(text)": SUBJECT_FUNCTION,
     "registry_authenticate(text, bigint, text)": AUTHENTICATE_FUNCTION,
     "registry_find_login(text)": FIND_LOGIN_FUNCTION,
     "registry_find_api_client(text)": FIND_CLIENT_FUNCTION,

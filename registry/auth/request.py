@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.auth.policy import Assignment, client_principal, row_security_scopes, user_principal
@@ -25,6 +27,11 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 async def load_principal(session: AsyncSession, token: AccessToken) -> Principal:
+    if token.external_subject is not None:
+        user_id = await queries.user_id_for_external_subject(session, token.external_subject)
+        if user_id is None:
+            raise Unauthenticated("no registry user for this external subject")
+        token = replace(token, subject_id=user_id)
     row = await queries.authenticate(session, token.kind.value, token.subject_id, token.jti)
     if row is None:
         raise Unauthenticated("token revoked or subject disabled")

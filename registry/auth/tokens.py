@@ -6,16 +6,22 @@ the database, in the transaction that does the work; here only the signature and
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from authlib.oauth2.rfc6750.errors import InvalidTokenError
 from authlib.oauth2.rfc9068 import JWTBearerTokenValidator
 from joserfc import jwt
+from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
+from joserfc.jwt import JWTClaimsRegistry
 
 from registry.auth.keys import ALGORITHM, SigningKeys
 from registry.auth.principal import PrincipalKind
@@ -34,6 +40,19 @@ class AccessToken:
     scope: str
     jti: str
     expires_at: int
+    # Set for a token of the trusted external OpenID Connect provider; ``subject_id`` is then unknown (0)
+    # until the subject is matched to a registry user.
+    external_subject: str | None = None
+
+
+@dataclass(frozen=True)
+class ExternalIssuer:
+    """An OpenID Connect provider whose tokens this deployment trusts."""
+
+    issuer: str
+    audience: str
+    keys: KeySet
+    algorithms: tuple[str, ...] = ("RS256", "ES256")
 
 
 def subject_claim(kind: PrincipalKind, subject_id: int) -> str:
@@ -60,9 +79,17 @@ class _Validator(JWTBearerTokenValidator):  # type: ignore[misc]
 class TokenService:
     """Issues and verifies access tokens. Verified tokens are cached by their text until they expire."""
 
-    def __init__(self, settings: Settings, keys: SigningKeys, *, cache_size: int = 10_000) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        keys: SigningKeys,
+        *,
+        external: ExternalIssuer | None = None,
+        cache_size: int = 10_000,
+    ) -> None:
         self.settings = settings
         self.keys = keys
+        self.external = external
         self._validator = _Validator(keys.verifying, settings.token_issuer, settings.token_audience)
         self._cache: OrderedDict[str, AccessToken] = OrderedDict()
         self._cache_size = cache_size
@@ -107,6 +134,8 @@ class TokenService:
         return token
 
     def _verify_uncached(self, token_text: str) -> AccessToken:
+        if self.external is not None and _unverified_issuer(token_text) == self.external.issuer:
+            return self._verify_external(token_text, self.external)
         try:
             claims = self._validator.authenticate_token(token_text)
             if claims.header.get("typ", "").lower() not in ("at+jwt", "application/at+jwt"):
@@ -125,3 +154,51 @@ class TokenService:
             jti=str(claims["jti"]),
             expires_at=int(claims["exp"]),
         )
+
+    def _verify_external(self, token_text: str, external: ExternalIssuer) -> AccessToken:
+        try:
+            token = jwt.decode(token_text, external.keys, algorithms=list(external.algorithms))
+            JWTClaimsRegistry(
+                iss={"essential": True, "value": external.issuer},
+                aud={"essential": True, "value": external.audience},
+                exp={"essential": True},
+                sub={"essential": True},
+            ).validate(token.claims)
+        except JoseError:
+            raise TokenRejected("invalid external token") from None
+        claims = token.claims
+        jti = str(claims.get("jti") or hashlib.sha256(token_text.encode()).hexdigest()[:32])
+        return AccessToken(
+            kind=PrincipalKind.USER,
+            subject_id=0,
+            client_id=str(claims.get("azp") or claims.get("client_id") or external.issuer),
+            scope="",
+            jti=jti,
+            expires_at=int(claims["exp"]),
+            external_subject=str(claims["sub"]),
+        )
+
+
+def _unverified_issuer(token_text: str) -> str | None:
+    """Which issuer a token claims to come from, only to pick the keys that must then verify it."""
+    try:
+        payload = token_text.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return None
+    issuer = claims.get("iss") if isinstance(claims, dict) else None
+    return issuer if isinstance(issuer, str) else None
+
+
+def load_external_issuer(settings: Settings) -> ExternalIssuer | None:
+    """The trusted OpenID Connect provider from the settings; None when not configured."""
+    if not (settings.oidc_issuer and settings.oidc_audience and settings.oidc_jwks):
+        return None
+    source = settings.oidc_jwks
+    if source.startswith("https://"):
+        import httpx
+
+        document = httpx.get(source, timeout=10).raise_for_status().json()
+    else:
+        document = json.loads(Path(source).read_text(encoding="utf-8"))
+    return ExternalIssuer(settings.oidc_issuer, settings.oidc_audience, KeySet.import_key_set(document))

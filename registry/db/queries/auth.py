@@ -49,6 +49,11 @@ async def set_row_scope(
     )
 
 
+async def user_id_for_external_subject(session: AsyncSession, subject: str) -> int | None:
+    value = await session.scalar(text("SELECT registry_user_for_subject(:subject)"), {"subject": subject})
+    return int(value) if value is not None else None
+
+
 @dataclass(frozen=True, slots=True)
 class LoginRow:
     id: int
