@@ -140,3 +140,23 @@ async def test_a_page_with_parents_and_children_costs_a_constant_number_of_state
     assert len(data["jurisdictions"]["edges"]) == 7
     # The page, one batch of parents, one batch of children: not one statement per node.
     assert len(statements) == 3, statements.statements
+
+
+async def test_malformed_unknown_and_missing_ids_are_simply_not_found(
+    owner: asyncpg.Connection[Any], graphql: GraphQLClient
+) -> None:
+    import base64
+
+    await make_small_tree(owner)
+    real = (await graphql.data('{ jurisdiction(code: "PK-PB") { id } }'))["jurisdiction"]["id"]
+    ids = [
+        "garbage",
+        base64.b64encode(b"Nope:1").decode(),
+        base64.b64encode(b"Jurisdiction:abc").decode(),
+        base64.b64encode(b"Jurisdiction:999999").decode(),
+        real,
+    ]
+
+    data = await graphql.data("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
+
+    assert data["nodes"] == [None, None, None, None, {"id": real}]

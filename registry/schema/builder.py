@@ -12,6 +12,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from registry.errors import RegistryError
 from registry.resolvers import jurisdictions as jurisdiction_resolvers
+from registry.resolvers import nodes as node_resolvers
 from registry.resolvers import users as user_resolvers
 from registry.schema.jurisdictions import Jurisdiction
 from registry.schema.relay import Connection
@@ -20,8 +21,13 @@ from registry.schema.users import CreateApiClientPayload, RevokeApiClientPayload
 
 @strawberry.type(description="Read the registry.")
 class Query:
-    node: relay.Node | None = relay.node(description="Any object by its global ID; null when not found.")
-    nodes: list[relay.Node | None] = relay.node(description="Objects by their global IDs, in the same order.")
+    node: relay.Node | None = strawberry.field(
+        resolver=node_resolvers.node, description="Any object by its global ID; null when not found."
+    )
+    nodes: list[relay.Node | None] = strawberry.field(
+        resolver=node_resolvers.nodes,
+        description="Objects by their global IDs (at most 100), in the same order; null where not found.",
+    )
 
     jurisdiction: Jurisdiction | None = strawberry.field(
         resolver=jurisdiction_resolvers.jurisdiction,

@@ -1,0 +1,50 @@
+"""``node`` and ``nodes``: any object by its global ID. Unknown, malformed-in-content and out-of-scope IDs
+are all simply not found (null), so the answer tells nothing about what exists elsewhere."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import strawberry
+from strawberry import relay
+
+from registry.schema.context import Context
+from registry.schema.jurisdictions import Jurisdiction
+from registry.schema.users import ApiClient
+
+# Every type that implements Node, by its GraphQL name.
+NODE_TYPES: dict[str, type[relay.Node]] = {"Jurisdiction": Jurisdiction, "ApiClient": ApiClient}
+
+MAX_NODES = 100
+
+
+def _parse(global_id: str) -> tuple[str, str] | None:
+    try:
+        parsed = relay.GlobalID.from_id(global_id)
+    except (ValueError, relay.GlobalIDValueError):
+        return None
+    if parsed.type_name not in NODE_TYPES or not parsed.node_id.isdigit():
+        return None
+    return parsed.type_name, parsed.node_id
+
+
+async def nodes(info: strawberry.Info[Context, None], ids: list[strawberry.ID]) -> list[relay.Node | None]:
+    from registry.errors import InvalidInput
+
+    if len(ids) > MAX_NODES:
+        raise InvalidInput(f"At most {MAX_NODES} IDs at once.", field="ids")
+    parsed = [_parse(str(global_id)) for global_id in ids]
+    wanted: dict[str, list[str]] = defaultdict(list)
+    for item in parsed:
+        if item is not None:
+            wanted[item[0]].append(item[1])
+    found: dict[tuple[str, str], relay.Node | None] = {}
+    for type_name, node_ids in wanted.items():
+        unique = list(dict.fromkeys(node_ids))
+        resolved = await NODE_TYPES[type_name].resolve_nodes(info=info, node_ids=unique, required=False)
+        found.update({(type_name, node_id): node for node_id, node in zip(unique, resolved, strict=True)})
+    return [found.get(item) if item is not None else None for item in parsed]
+
+
+async def node(info: strawberry.Info[Context, None], id: strawberry.ID) -> relay.Node | None:  # noqa: A002
+    return (await nodes(info, [id]))[0]
