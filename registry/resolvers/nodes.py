@@ -3,6 +3,7 @@ are all simply not found (null), so the answer tells nothing about what exists e
 
 from __future__ import annotations
 
+import inspect
 from collections import defaultdict
 
 import strawberry
@@ -41,10 +42,11 @@ async def nodes(info: strawberry.Info[Context, None], ids: list[strawberry.ID]) 
     found: dict[tuple[str, str], relay.Node | None] = {}
     for type_name, node_ids in wanted.items():
         unique = list(dict.fromkeys(node_ids))
-        resolved = await NODE_TYPES[type_name].resolve_nodes(info=info, node_ids=unique, required=False)
-        found.update({(type_name, node_id): node for node_id, node in zip(unique, resolved, strict=True)})
+        resolved = NODE_TYPES[type_name].resolve_nodes(info=info, node_ids=unique, required=False)
+        loaded = list(await resolved if inspect.isawaitable(resolved) else resolved)
+        found.update({(type_name, node_id): node for node_id, node in zip(unique, loaded, strict=True)})
     return [found.get(item) if item is not None else None for item in parsed]
 
 
-async def node(info: strawberry.Info[Context, None], id: strawberry.ID) -> relay.Node | None:  # noqa: A002
+async def node(info: strawberry.Info[Context, None], id: strawberry.ID) -> relay.Node | None:
     return (await nodes(info, [id]))[0]
