@@ -29,6 +29,11 @@ app.add_typer(clients_app, name="clients")
 
 DEFAULT_SCHEMA_FILE = Path("schema.graphql")
 DEMO_SCALE = 0.02
+DEMO_SIGN_IN_HINT = (
+    "Demo people, one or more per role: admin, analyst, auditor, manager.pb, police.pb, officer.lahore,\n"
+    "worker.lahore.1, ... (officer.<district> and worker.<district>.<n> for every district).\n"
+    "Get a token for one:  registry token --user officer.lahore"
+)
 
 
 def _prepare_database(settings: Settings) -> DatabaseUrls:
@@ -65,6 +70,7 @@ def _seed(urls: DatabaseUrls, *, scale: float, seed: int, only_if_empty: bool) -
         )
 
     asyncio.run(run())
+    typer.echo(DEMO_SIGN_IN_HINT)
 
 
 @app.command()
