@@ -698,6 +698,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_consents")),
     )
     op.create_index("ix_consents_case_id", "consents", ["case_id"], unique=False)
+    op.create_index(
+        "ix_consents_guardian_id",
+        "consents",
+        ["guardian_id"],
+        unique=False,
+        postgresql_where=sa.text("guardian_id IS NOT NULL"),
+    )
     op.create_index("ix_consents_child_id", "consents", ["child_id", "purpose"], unique=False)
     op.create_table(
         "incidents",
@@ -806,6 +813,7 @@ def upgrade() -> None:
     op.create_index("ix_interventions_household_id", "interventions", ["household_id"], unique=False)
     op.create_index("ix_interventions_path", "interventions", ["path"], unique=False, postgresql_using="gist")
     op.create_index("ix_interventions_programme_id", "interventions", ["programme_id"], unique=False)
+    op.create_index("ix_interventions_institution_id", "interventions", ["institution_id"], unique=False)
     op.create_table(
         "placements",
         sa.Column("child_id", sa.BigInteger(), nullable=False),
@@ -1014,6 +1022,7 @@ def downgrade() -> None:
     )
     op.drop_table("placements")
     op.drop_index("ix_interventions_programme_id", table_name="interventions")
+    op.drop_index("ix_interventions_institution_id", table_name="interventions")
     op.drop_index("ix_interventions_path", table_name="interventions", postgresql_using="gist")
     op.drop_index("ix_interventions_household_id", table_name="interventions")
     op.drop_index("ix_interventions_child_id", table_name="interventions")
@@ -1031,6 +1040,7 @@ def downgrade() -> None:
     op.drop_table("incidents")
     op.drop_index("ix_consents_child_id", table_name="consents")
     op.drop_index("ix_consents_case_id", table_name="consents")
+    op.drop_index("ix_consents_guardian_id", table_name="consents")
     op.drop_table("consents")
     op.drop_index("ix_case_events_case_id_occurred_at", table_name="case_events")
     op.drop_table("case_events")

@@ -17,6 +17,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -192,4 +193,6 @@ class Consent(IdMixin, Base):
         CheckConstraint("withdrawn_at IS NULL OR withdrawn_at >= given_at", name="withdrawn_after_given"),
         Index("ix_consents_child_id", "child_id", "purpose"),
         Index("ix_consents_case_id", "case_id"),
+        # Guardians may be removed (corrections): their foreign-key check must not scan every consent.
+        Index("ix_consents_guardian_id", "guardian_id", postgresql_where=text("guardian_id IS NOT NULL")),
     )

@@ -104,6 +104,7 @@ class Intervention(IdMixin, JurisdictionBoundMixin, Base):
         Index("ix_interventions_household_id", "household_id"),
         Index("ix_interventions_case_id", "case_id"),
         Index("ix_interventions_programme_id", "programme_id"),
+        Index("ix_interventions_institution_id", "institution_id"),
     )
 
 

@@ -1101,11 +1101,10 @@ class _DemoBuilder:
         pick_community, pick_day = self.community_picker, self.day_picker
         communities, districts = self.communities, self.districts
         total = round(HOUSEHOLDS_AT_SCALE_1 * self.scale)
-        # Ids follow registration dates, as a live registry's would; it also keeps index inserts local.
-        days = sorted(pick_day(rnd()) for _ in range(total))
-        for household_id, day in enumerate(days, 1):
+        for household_id in range(1, total + 1):
             community_index = pick_community(rnd())
             community = communities[community_index]
+            day = pick_day(rnd())
             extra = extra_children(rnd())
             self.hh_community.append(community_index)
             self.hh_day.append(day)
@@ -1137,8 +1136,6 @@ class _DemoBuilder:
         pick_community, pick_day = self.community_picker, self.day_picker
         for _ in range(round(STREET_CHILDREN_AT_SCALE_1 * self.scale)):
             slots.append((pick_community(rnd()), None, pick_day(rnd())))
-        # In order of registration (stable, so ties keep their order): ids and case numbers follow time.
-        slots.sort(key=_last)
         transfers = 0
         for index, (community, household, day) in enumerate(slots):
             kind = (PRIMARY_KIND_HOUSEHOLD if household else PRIMARY_KIND_STREET)(rnd())
@@ -2016,10 +2013,6 @@ class _DemoBuilder:
 
 def _first(item: tuple[Any, ...]) -> Any:
     return item[0]
-
-
-def _last(item: tuple[Any, ...]) -> Any:
-    return item[-1]
 
 
 # --------------------------------------------------------------------------------------------------------
