@@ -110,26 +110,31 @@ class TestIdentityOfChildrenInConflictWithTheLaw:
     def test_other_children_need_only_pii_read(self) -> None:
         worker = user_principal(99, "w", 1, [Assignment(Role.CASE_WORKER, 1, LAHORE)], token_id=None)
 
-        assert can_see_identity(worker, LAHORE_UC, [self.labour]) is True
+        assert can_see_identity(worker, LAHORE_UC, restricted=False, cases=[self.labour]) is True
 
     def test_the_assigned_worker_sees_it(self) -> None:
         worker = user_principal(7, "w", 1, [Assignment(Role.CASE_WORKER, 1, LAHORE_UC)], token_id=None)
 
-        assert can_see_identity(worker, LAHORE_UC, [self.cicl, self.labour]) is True
+        assert can_see_identity(worker, LAHORE_UC, restricted=True, cases=[self.cicl, self.labour]) is True
 
     def test_another_worker_in_the_same_place_does_not(self) -> None:
         other = user_principal(8, "w", 1, [Assignment(Role.CASE_WORKER, 1, LAHORE)], token_id=None)
 
-        assert can_see_identity(other, LAHORE_UC, [self.cicl, self.labour]) is False
+        assert can_see_identity(other, LAHORE_UC, restricted=True, cases=[self.cicl, self.labour]) is False
 
     def test_supervising_officers_over_the_case_see_it(self) -> None:
         officer = user_principal(9, "o", 1, [Assignment(Role.DISTRICT_OFFICER, 1, LAHORE)], token_id=None)
         manager = user_principal(10, "m", 1, [Assignment(Role.PROVINCIAL_MANAGER, 1, PUNJAB)], token_id=None)
         elsewhere = user_principal(11, "o", 1, [Assignment(Role.DISTRICT_OFFICER, 1, KARACHI)], token_id=None)
 
-        assert can_see_identity(officer, LAHORE_UC, [self.cicl]) is True
-        assert can_see_identity(manager, LAHORE_UC, [self.cicl]) is True
-        assert can_see_identity(elsewhere, LAHORE_UC, [self.cicl]) is False
+        assert can_see_identity(officer, LAHORE_UC, restricted=True, cases=[self.cicl]) is True
+        assert can_see_identity(manager, LAHORE_UC, restricted=True, cases=[self.cicl]) is True
+        assert can_see_identity(elsewhere, LAHORE_UC, restricted=True, cases=[self.cicl]) is False
+
+    def test_a_restricted_child_whose_case_is_out_of_sight_stays_hidden(self) -> None:
+        officer = user_principal(9, "o", 1, [Assignment(Role.DISTRICT_OFFICER, 1, LAHORE)], token_id=None)
+
+        assert can_see_identity(officer, LAHORE_UC, restricted=True, cases=[self.labour]) is False
 
     def test_police_and_clients_never_do(self) -> None:
         police = user_principal(7, "p", 1, [Assignment(Role.POLICE_MONITOR, 1, PUNJAB)], token_id=None)
@@ -146,6 +151,6 @@ class TestIdentityOfChildrenInConflictWithTheLaw:
             token_id=None,
         )
 
-        assert can_see_identity(police, LAHORE_UC, [self.cicl]) is False
-        assert can_see_identity(client, LAHORE_UC, [self.cicl]) is False
-        assert can_see_identity(client, LAHORE_UC, [self.labour]) is True
+        assert can_see_identity(police, LAHORE_UC, restricted=True, cases=[self.cicl]) is False
+        assert can_see_identity(client, LAHORE_UC, restricted=True, cases=[self.cicl]) is False
+        assert can_see_identity(client, LAHORE_UC, restricted=False, cases=[self.labour]) is True

@@ -350,6 +350,7 @@ def upgrade() -> None:
         sa.Column("birth_year", sa.SmallInteger(), nullable=False),
         sa.Column("age_at_registration", sa.SmallInteger(), nullable=False),
         sa.Column("registered_on", sa.Date(), nullable=False),
+        sa.Column("identity_restricted", sa.Boolean(), server_default="false", nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
         sa.Column("jurisdiction_id", sa.BigInteger(), nullable=False),

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, cast, false, literal
+from sqlalchemy import ColumnElement, and_, cast, false, literal, or_
 from sqlalchemy.types import Text
 
 from registry.auth.permissions import ROLE_PERMISSIONS, Permission, parse_scopes
@@ -112,26 +112,31 @@ class CaseInCharge:
 SUPERVISING_ROLES = frozenset({Role.DISTRICT_OFFICER, Role.PROVINCIAL_MANAGER})
 
 
-def can_see_identity(principal: Principal | None, child_path: str, cases: Iterable[CaseInCharge]) -> bool:
-    """Names, dates of birth and identity numbers: ``pii:read`` over the child; and for a child in conflict
-    with the law (juvenile justice law forbids disclosure) only the worker assigned to such a case, or a
-    supervising officer over that case's jurisdiction. API clients never see those identities."""
+def can_see_identity(
+    principal: Principal | None, child_path: str, *, restricted: bool, cases: Iterable[CaseInCharge]
+) -> bool:
+    """Names, dates of birth and identity numbers: ``pii:read`` over the child. For a child whose identity
+    is restricted (in conflict with the law; juvenile justice law forbids disclosure) only the worker assigned
+    to such a case, or a supervising officer over that case's jurisdiction, among the ``cases`` given (those
+    the principal can see). API clients never see restricted identities."""
     if principal is None or not can(principal, Permission.PII_READ, child_path):
         return False
-    restricted = [case for case in cases if case.kind_in_conflict_with_law]
     if not restricted:
         return True
     if principal.kind is not PrincipalKind.USER:
         return False
     return any(
-        case.assigned_to_id == principal.id
-        or any(
-            grant.role in SUPERVISING_ROLES
-            and Permission.PII_READ in grant.permissions
-            and is_within(case.path, grant.path)
-            for grant in principal.grants
+        case.kind_in_conflict_with_law
+        and (
+            case.assigned_to_id == principal.id
+            or any(
+                grant.role in SUPERVISING_ROLES
+                and Permission.PII_READ in grant.permissions
+                and is_within(case.path, grant.path)
+                for grant in principal.grants
+            )
         )
-        for case in restricted
+        for case in cases
     )
 
 
@@ -150,6 +155,42 @@ def scope_filter(
         return false()
     predicate: ColumnElement[bool] = path_column.op("?")(cast(literal(scope, Text()), LqueryArray()))
     return predicate
+
+
+def case_filter(
+    principal: Principal | None, permission: Permission, path_column: Any, assigned_to_column: Any
+) -> ColumnElement[bool]:
+    """Cases the principal may use ``permission`` on: inside a grant's subtree, and for a caseworker only the
+    cases assigned to them ("own and assigned cases")."""
+    if principal is None:
+        return false()
+    clauses: list[ColumnElement[bool]] = []
+    for narrowed in (False, True):
+        paths = _roots(
+            grant.path
+            for grant in principal.grants
+            if permission in grant.permissions and (grant.role is Role.CASE_WORKER) is narrowed
+        )
+        scope = lquery_array(paths)
+        if scope is None:
+            continue
+        inside: ColumnElement[bool] = path_column.op("?")(cast(literal(scope, Text()), LqueryArray()))
+        clauses.append(and_(inside, assigned_to_column == principal.id) if narrowed else inside)
+    return or_(*clauses) if clauses else false()
+
+
+def can_use_case(
+    principal: Principal | None, permission: Permission, path: str, assigned_to_id: int | None
+) -> bool:
+    """The same rule as :func:`case_filter`, for one case already loaded."""
+    if principal is None:
+        return False
+    return any(
+        permission in grant.permissions
+        and is_within(path, grant.path)
+        and (grant.role is not Role.CASE_WORKER or assigned_to_id == principal.id)
+        for grant in principal.grants
+    )
 
 
 def row_security_scopes(principal: Principal | None) -> tuple[str | None, str | None]:

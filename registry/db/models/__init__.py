@@ -15,6 +15,7 @@ from registry.db.models.cases import (
     TransferStatus,
 )
 from registry.db.models.children import (
+    AgeBand,
     Child,
     ChildIdentity,
     Consent,
@@ -47,6 +48,7 @@ from registry.db.models.programmes import (
 from registry.db.models.users import ApiClient, Role, RoleAssignment, User
 
 __all__ = [
+    "AgeBand",
     "ApiClient",
     "AuthorizationCode",
     "Base",

@@ -40,6 +40,31 @@ class Sex(enum.StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
+class AgeBand(enum.StrEnum):
+    """Age bands of statistics and lists; a child registered under 18 may since have come of age."""
+
+    AGE_0_4 = "AGE_0_4"
+    AGE_5_9 = "AGE_5_9"
+    AGE_10_14 = "AGE_10_14"
+    AGE_15_17 = "AGE_15_17"
+    AGE_18_AND_OVER = "AGE_18_AND_OVER"
+
+
+def age_band(birth_year: int, on: dt.date) -> AgeBand:
+    """The band of a child born in ``birth_year`` on the date ``on``, counting whole years from 1 July
+    (birth years are coarse on purpose, so the exact birthday is not needed)."""
+    age = on.year - birth_year - (1 if on < dt.date(on.year, 7, 1) else 0)
+    for upper, band in (
+        (4, AgeBand.AGE_0_4),
+        (9, AgeBand.AGE_5_9),
+        (14, AgeBand.AGE_10_14),
+        (17, AgeBand.AGE_15_17),
+    ):
+        if age <= upper:
+            return band
+    return AgeBand.AGE_18_AND_OVER
+
+
 class Household(IdMixin, JurisdictionBoundMixin, VersionedMixin, Base):
     """A family unit, counted for coverage and for family-level support (parents' training, micro-finance)."""
 
@@ -67,6 +92,10 @@ class Child(IdMixin, JurisdictionBoundMixin, VersionedMixin, Base):
     birth_year: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     age_at_registration: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     registered_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    # True once the child has a case in conflict with the law: juvenile justice law then forbids disclosing
+    # the identity to anyone but that case's workers and their supervising officers. Kept on the child so
+    # the rule holds even where those cases are out of the reader's sight.
+    identity_restricted: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
     created_at: Mapped[dt.datetime] = created_at_column()
 
     __table_args__ = (

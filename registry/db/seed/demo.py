@@ -115,6 +115,11 @@ async def seed_demo(
             log.info(
                 "seeded %s: %d rows in %.1f s", load.table, counts[load.table], time.perf_counter() - began
             )
+        # Children in conflict with the law get their identity restricted, as opening such a case does.
+        await connection.execute(
+            "UPDATE children SET identity_restricted = true WHERE id IN"
+            " (SELECT child_id FROM cases WHERE kind = 'CHILD_IN_CONFLICT_WITH_LAW')"
+        )
         if bulk:
             began = time.perf_counter()
             await connection.execute("SET LOCAL session_replication_role = origin")

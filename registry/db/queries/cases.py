@@ -1,0 +1,113 @@
+"""Reads of cases and their events. Every statement takes the policy's visibility predicate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.db.models import Case, CaseEvent, CaseKind, CaseStage, Jurisdiction, RiskLevel
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    kinds: Sequence[CaseKind] = ()
+    stages: Sequence[CaseStage] = ()
+    risk_levels: Sequence[RiskLevel] = ()
+    # Only cases in the subtree of this jurisdiction.
+    within_code: str | None = None
+    open: bool | None = None
+    assigned_to_id: int | None = None
+    opened_from: dt.datetime | None = None
+    opened_before: dt.datetime | None = None
+
+
+def _filtered(visible: ColumnElement[bool], flt: CaseFilter) -> Select[Case]:
+    statement = select(Case).where(visible)
+    if flt.kinds:
+        statement = statement.where(Case.kind.in_(flt.kinds))
+    if flt.stages:
+        statement = statement.where(Case.stage.in_(flt.stages))
+    if flt.risk_levels:
+        statement = statement.where(Case.risk_level.in_(flt.risk_levels))
+    if flt.within_code is not None:
+        root = select(Jurisdiction.path).where(Jurisdiction.code == flt.within_code).scalar_subquery()
+        statement = statement.where(Case.path.op("<@")(root))
+    if flt.open is not None:
+        statement = statement.where(
+            (Case.stage != CaseStage.CLOSED) if flt.open else (Case.stage == CaseStage.CLOSED)
+        )
+    if flt.assigned_to_id is not None:
+        statement = statement.where(Case.assigned_to_id == flt.assigned_to_id)
+    if flt.opened_from is not None:
+        statement = statement.where(Case.opened_at >= flt.opened_from)
+    if flt.opened_before is not None:
+        statement = statement.where(Case.opened_at < flt.opened_before)
+    return statement
+
+
+async def cases_page(
+    session: AsyncSession, visible: ColumnElement[bool], flt: CaseFilter, *, limit: int, after_id: int | None
+) -> list[Case]:
+    """Newest first (by id, which follows creation), keyset-paged."""
+    statement = _filtered(visible, flt).order_by(Case.id.desc()).limit(limit)
+    if after_id is not None:
+        statement = statement.where(Case.id < after_id)
+    return list(await session.scalars(statement))
+
+
+async def count_cases(session: AsyncSession, visible: ColumnElement[bool], flt: CaseFilter) -> int:
+    subquery = _filtered(visible, flt).subquery()
+    return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
+
+
+async def cases_by_ids(
+    session: AsyncSession, visible: ColumnElement[bool], ids: Sequence[int]
+) -> dict[int, Case]:
+    result = await session.scalars(select(Case).where(Case.id.in_(ids), visible))
+    return {row.id: row for row in result}
+
+
+async def cases_by_child_ids(
+    session: AsyncSession, visible: ColumnElement[bool], child_ids: Sequence[int]
+) -> dict[int, list[Case]]:
+    result = await session.scalars(
+        select(Case).where(Case.child_id.in_(child_ids), visible).order_by(Case.id)
+    )
+    found: dict[int, list[Case]] = {child_id: [] for child_id in child_ids}
+    for row in result:
+        found[row.child_id].append(row)
+    return found
+
+
+async def events_of_cases(
+    session: AsyncSession, case_ids: Sequence[int], *, last: int
+) -> dict[int, list[CaseEvent]]:
+    """The ``last`` most recent events of each case, newest first (one statement for all cases)."""
+    ranked = (
+        select(
+            CaseEvent,
+            func.row_number()
+            .over(
+                partition_by=CaseEvent.case_id, order_by=(CaseEvent.occurred_at.desc(), CaseEvent.id.desc())
+            )
+            .label("position"),
+        )
+        .where(CaseEvent.case_id.in_(case_ids))
+        .subquery()
+    )
+    from sqlalchemy.orm import aliased
+
+    event = aliased(CaseEvent, ranked)
+    statement = (
+        select(event)
+        .where(ranked.c.position <= last)
+        .order_by(event.case_id, event.occurred_at.desc(), event.id.desc())
+    )
+    found: dict[int, list[CaseEvent]] = {case_id: [] for case_id in case_ids}
+    for row in await session.scalars(statement):
+        found[row.case_id].append(row)
+    return found

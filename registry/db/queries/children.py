@@ -1,0 +1,53 @@
+"""Reads of children and their identity (personal data, read only when the policy allows)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.db.models import Child, ChildIdentity, Jurisdiction, Sex
+
+
+@dataclass(frozen=True, slots=True)
+class ChildFilter:
+    sexes: Sequence[Sex] = ()
+    within_code: str | None = None
+
+
+def _filtered(visible: ColumnElement[bool], flt: ChildFilter) -> Select[Child]:
+    statement = select(Child).where(visible)
+    if flt.sexes:
+        statement = statement.where(Child.sex.in_(flt.sexes))
+    if flt.within_code is not None:
+        root = select(Jurisdiction.path).where(Jurisdiction.code == flt.within_code).scalar_subquery()
+        statement = statement.where(Child.path.op("<@")(root))
+    return statement
+
+
+async def children_page(
+    session: AsyncSession, visible: ColumnElement[bool], flt: ChildFilter, *, limit: int, after_id: int | None
+) -> list[Child]:
+    statement = _filtered(visible, flt).order_by(Child.id.desc()).limit(limit)
+    if after_id is not None:
+        statement = statement.where(Child.id < after_id)
+    return list(await session.scalars(statement))
+
+
+async def count_children(session: AsyncSession, visible: ColumnElement[bool], flt: ChildFilter) -> int:
+    subquery = _filtered(visible, flt).subquery()
+    return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
+
+
+async def children_by_ids(
+    session: AsyncSession, visible: ColumnElement[bool], ids: Sequence[int]
+) -> dict[int, Child]:
+    result = await session.scalars(select(Child).where(Child.id.in_(ids), visible))
+    return {row.id: row for row in result}
+
+
+async def identities_by_child_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, ChildIdentity]:
+    result = await session.scalars(select(ChildIdentity).where(ChildIdentity.child_id.in_(ids)))
+    return {row.child_id: row for row in result}
