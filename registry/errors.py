@@ -11,6 +11,7 @@ class ErrorCode(enum.StrEnum):
     CONFLICT = "CONFLICT"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+    PERSONAL_DATA_WITHHELD = "PERSONAL_DATA_WITHHELD"
 
 
 class RegistryError(Exception):
@@ -38,3 +39,9 @@ class InvalidInput(RegistryError):
 
 class NotFound(RegistryError):
     code = ErrorCode.NOT_FOUND
+
+
+class PersonalDataWithheld(RegistryError):
+    """A personal-data field the principal may not read: the field is null and this error says why."""
+
+    code = ErrorCode.PERSONAL_DATA_WITHHELD

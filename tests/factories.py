@@ -181,3 +181,51 @@ async def make_api_client(
         where.path,
     )
     return new_id, client_id
+
+
+async def make_case(
+    owner: asyncpg.Connection[Any],
+    child_id: int,
+    where: JurisdictionRow,
+    *,
+    kind: str = "CHILD_LABOUR",
+    assigned_to: int | None = None,
+    stage: str = "REGISTERED",
+) -> int:
+    import datetime as dt
+
+    new_id = next(_ids)
+    opened = dt.datetime(2026, 2, 1, 9, 0, tzinfo=dt.UTC)
+    closed = opened + dt.timedelta(days=30) if stage == "CLOSED" else None
+    await owner.execute(
+        "INSERT INTO cases (id, case_number, child_id, kind, stage, risk_level, assigned_to_id, opened_at,"
+        " closed_at, closure_reason, jurisdiction_id, path)"
+        " VALUES ($1, $2, $3, $4, $5, 'MEDIUM', $6, $7, $8, $9, $10, $11)",
+        new_id,
+        f"C-{new_id}",
+        child_id,
+        kind,
+        stage,
+        assigned_to,
+        opened,
+        closed,
+        "reunified" if closed else None,
+        where.id,
+        where.path,
+    )
+    await owner.execute(
+        "INSERT INTO case_events (case_id, type, occurred_at, to_stage) VALUES ($1, 'OPENED', $2, 'REGISTERED')",
+        new_id,
+        opened,
+    )
+    if kind == "CHILD_IN_CONFLICT_WITH_LAW":
+        await owner.execute("UPDATE children SET identity_restricted = true WHERE id = $1", child_id)
+    return new_id
+
+
+async def name_child(owner: asyncpg.Connection[Any], child_id: int, full_name: str) -> None:
+    await owner.execute(
+        "INSERT INTO child_identities (child_id, full_name, date_of_birth) VALUES ($1, $2, DATE '2014-03-02')",
+        child_id,
+        full_name,
+    )

@@ -9,12 +9,19 @@ from collections import defaultdict
 import strawberry
 from strawberry import relay
 
+from registry.schema.cases import Case
+from registry.schema.children import Child
 from registry.schema.context import Context
 from registry.schema.jurisdictions import Jurisdiction
 from registry.schema.users import ApiClient
 
 # Every type that implements Node, by its GraphQL name.
-NODE_TYPES: dict[str, type[relay.Node]] = {"Jurisdiction": Jurisdiction, "ApiClient": ApiClient}
+NODE_TYPES: dict[str, type[relay.Node]] = {
+    "Jurisdiction": Jurisdiction,
+    "ApiClient": ApiClient,
+    "Child": Child,
+    "Case": Case,
+}
 
 MAX_NODES = 100
 

@@ -11,9 +11,13 @@ from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from registry.errors import RegistryError
+from registry.resolvers import cases as case_resolvers
+from registry.resolvers import children as child_resolvers
 from registry.resolvers import jurisdictions as jurisdiction_resolvers
 from registry.resolvers import nodes as node_resolvers
 from registry.resolvers import users as user_resolvers
+from registry.schema.cases import Case
+from registry.schema.children import Child
 from registry.schema.jurisdictions import Jurisdiction
 from registry.schema.relay import Connection
 from registry.schema.users import CreateApiClientPayload, RevokeApiClientPayload, Viewer
@@ -36,6 +40,14 @@ class Query:
     jurisdictions: Connection[Jurisdiction] = strawberry.field(
         resolver=jurisdiction_resolvers.jurisdictions,
         description="Nodes of the jurisdiction tree in a stable order, paged and filtered.",
+    )
+    cases: Connection[Case] = strawberry.field(
+        resolver=case_resolvers.cases,
+        description="Cases you may see, newest first, paged and filtered.",
+    )
+    children: Connection[Child] = strawberry.field(
+        resolver=child_resolvers.children,
+        description="Children you may see, newest first, paged and filtered.",
     )
     viewer: Viewer | None = strawberry.field(
         resolver=user_resolvers.viewer,

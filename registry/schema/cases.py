@@ -1,0 +1,117 @@
+"""GraphQL types of cases and their event history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from registry.db import models
+from registry.schema.jurisdictions import Jurisdiction
+
+if TYPE_CHECKING:
+    from registry.schema.children import Child
+    from registry.schema.context import Context
+
+strawberry.enum(models.CaseKind, description="What kind of protection concern a case is.")
+strawberry.enum(
+    models.CaseStage, description="Workflow stage: REGISTERED → … → CLOSED, and CLOSED → REOPENED."
+)
+strawberry.enum(models.RiskLevel, description="Assessed risk to the child.")
+strawberry.enum(models.CaseEventType, description="What happened to a case.")
+
+MAX_EVENTS = 100
+
+
+@strawberry.type(description="One entry of a case's append-only history.")
+class CaseEvent:
+    type: models.CaseEventType = strawberry.field(description="What happened.")
+    occurred_at: dt.datetime = strawberry.field(description="When it happened.")
+    from_stage: models.CaseStage | None = strawberry.field(description="Stage before, for stage changes.")
+    to_stage: models.CaseStage | None = strawberry.field(description="Stage after, for stage changes.")
+
+    @classmethod
+    def from_row(cls, row: models.CaseEvent) -> CaseEvent:
+        return cls(
+            type=row.type, occurred_at=row.occurred_at, from_stage=row.from_stage, to_stage=row.to_stage
+        )
+
+
+@strawberry.type(description="One protection concern about one child, owned by one jurisdiction.")
+class Case(relay.Node):
+    db_id: relay.NodeID[int]
+    case_number: str = strawberry.field(description="The case number people use.")
+    kind: models.CaseKind = strawberry.field(description="What kind of concern.")
+    stage: models.CaseStage = strawberry.field(description="Where the case is in its workflow.")
+    risk_level: models.RiskLevel = strawberry.field(description="Assessed risk.")
+    version: int = strawberry.field(description="Changes with every update; send it back to update safely.")
+    opened_at: dt.datetime = strawberry.field(description="When the case was opened.")
+    closed_at: dt.datetime | None = strawberry.field(description="When it was closed; null while open.")
+    child_id: strawberry.Private[int]
+    jurisdiction_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: models.Case) -> Case:
+        return cls(
+            db_id=row.id,
+            case_number=row.case_number,
+            kind=row.kind,
+            stage=row.stage,
+            risk_level=row.risk_level,
+            version=row.version,
+            opened_at=row.opened_at,
+            closed_at=row.closed_at,
+            child_id=row.child_id,
+            jurisdiction_id=row.jurisdiction_id,
+        )
+
+    @strawberry.field(description="The jurisdiction that owns the case.")
+    async def jurisdiction(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:
+        row = await info.context.loaders.jurisdiction_by_id.load(self.jurisdiction_id)
+        return Jurisdiction.from_row(row) if row is not None else None
+
+    @strawberry.field(description="The child the case is about; null if you may not see the child.")
+    async def child(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Child, strawberry.lazy("registry.schema.children")] | None:
+        from registry.schema.children import Child
+
+        row = await info.context.loaders.child_by_id.load(self.child_id)
+        return Child.from_row(row) if row is not None else None
+
+    @strawberry.field(description="The most recent events, newest first.")
+    async def events(self, info: strawberry.Info[Context, None], last: int = 20) -> list[CaseEvent]:
+        from registry.errors import InvalidInput
+
+        if not 0 <= last <= MAX_EVENTS:
+            raise InvalidInput(f"`last` must be between 0 and {MAX_EVENTS}.", field="last")
+        rows = await info.context.loaders.events_of(last).load(self.db_id)
+        return [CaseEvent.from_row(row) for row in rows]
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info[Context, None], node_ids: list[str], required: bool = False
+    ) -> list[Case | None]:
+        loaded = await info.context.loaders.case_by_id.load_many([int(i) for i in node_ids])
+        return [cls.from_row(row) if row is not None else None for row in loaded]
+
+
+@strawberry.input(description="Narrows the list of cases. All given conditions must hold.")
+class CaseFilter:
+    kinds: list[models.CaseKind] | None = strawberry.field(default=None, description="Only these kinds.")
+    stages: list[models.CaseStage] | None = strawberry.field(default=None, description="Only these stages.")
+    risk_levels: list[models.RiskLevel] | None = strawberry.field(
+        default=None, description="Only these risks."
+    )
+    within_code: str | None = strawberry.field(
+        default=None, description="Only cases in the subtree of this jurisdiction (by code)."
+    )
+    open: bool | None = strawberry.field(
+        default=None, description="Only open (true) or closed (false) cases."
+    )
+    opened_from: dt.datetime | None = strawberry.field(
+        default=None, description="Opened at or after this time."
+    )
+    opened_before: dt.datetime | None = strawberry.field(default=None, description="Opened before this time.")

@@ -1,0 +1,82 @@
+"""GraphQL types of children. Identity fields are personal data: withheld, with a typed error, unless the
+policy allows them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from registry.db import models
+from registry.db.models.children import age_band
+from registry.schema.jurisdictions import Jurisdiction
+
+if TYPE_CHECKING:
+    from registry.schema.cases import Case
+    from registry.schema.context import Context
+
+strawberry.enum(models.Sex, description="Sex as recorded.")
+strawberry.enum(models.AgeBand, description="Age band today, from the coarse birth year.")
+
+
+@strawberry.type(
+    description="A child in the registry. Non-identifying fields are open to those who may see "
+    "the child; identity (name, date of birth, identity number) needs `pii:read` there, and for "
+    "a child in conflict with the law, to be one of the case's workers or their supervisors."
+)
+class Child(relay.Node):
+    db_id: relay.NodeID[int]
+    sex: models.Sex = strawberry.field(description="Sex as recorded.")
+    registered_on: dt.date = strawberry.field(description="When the child was registered.")
+    row: strawberry.Private[models.Child]
+
+    @classmethod
+    def from_row(cls, row: models.Child) -> Child:
+        return cls(db_id=row.id, sex=row.sex, registered_on=row.registered_on, row=row)
+
+    @strawberry.field(
+        description="Age band today (0-4, 5-9, 10-14, 15-17, or 18 and over since registration)."
+    )
+    def age_band(self) -> models.AgeBand:
+        return age_band(self.row.birth_year, dt.date.today())
+
+    @strawberry.field(description="The jurisdiction the child belongs to.")
+    async def jurisdiction(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:
+        row = await info.context.loaders.jurisdiction_by_id.load(self.row.jurisdiction_id)
+        return Jurisdiction.from_row(row) if row is not None else None
+
+    @strawberry.field(description="Full name (personal data).")
+    async def full_name(self, info: strawberry.Info[Context, None]) -> str | None:
+        identity = await info.context.loaders.identity_of(self.row)
+        return identity.full_name if identity is not None else None
+
+    @strawberry.field(description="Date of birth, if known (personal data).")
+    async def date_of_birth(self, info: strawberry.Info[Context, None]) -> dt.date | None:
+        identity = await info.context.loaders.identity_of(self.row)
+        return identity.date_of_birth if identity is not None else None
+
+    @strawberry.field(description="The child's cases you may see, oldest first.")
+    async def cases(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[Case, strawberry.lazy("registry.schema.cases")]]:
+        from registry.schema.cases import Case
+
+        rows = await info.context.loaders.cases_by_child_id.load(self.db_id)
+        return [Case.from_row(row) for row in rows]
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info[Context, None], node_ids: list[str], required: bool = False
+    ) -> list[Child | None]:
+        loaded = await info.context.loaders.child_by_id.load_many([int(i) for i in node_ids])
+        return [cls.from_row(row) if row is not None else None for row in loaded]
+
+
+@strawberry.input(description="Narrows the list of children. All given conditions must hold.")
+class ChildFilter:
+    sexes: list[models.Sex] | None = strawberry.field(default=None, description="Only these sexes.")
+    within_code: str | None = strawberry.field(
+        default=None, description="Only children in the subtree of this jurisdiction (by code)."
+    )
