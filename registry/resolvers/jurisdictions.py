@@ -7,7 +7,7 @@ import strawberry
 from registry.db.queries import jurisdictions as queries
 from registry.schema.context import Context
 from registry.schema.jurisdictions import Jurisdiction, JurisdictionFilter
-from registry.schema.relay import Connection, connection_from_rows, decode_cursor, page_size
+from registry.schema.relay import Connection, keyset_connection
 
 
 async def jurisdiction(info: strawberry.Info[Context, None], code: str) -> Jurisdiction | None:
@@ -22,22 +22,23 @@ async def jurisdictions(
     filter: JurisdictionFilter | None = None,
 ) -> Connection[Jurisdiction]:
     context = info.context
-    size = page_size(first, maximum=context.settings.max_page_size)
-    after_id = decode_cursor(after) if after is not None else None
+    given = filter or JurisdictionFilter()
     flt = queries.JurisdictionFilter(
-        level=filter.level if filter else None,
-        parent_code=filter.parent_code if filter else None,
-        within_code=filter.within_code if filter else None,
+        level=given.level, parent_code=given.parent_code, within_code=given.within_code
     )
-    rows = await queries.jurisdictions_page(context.session, flt, limit=size + 1, after_id=after_id)
+
+    async def fetch(limit: int, after_id: int | None) -> list[Jurisdiction]:
+        rows = await queries.jurisdictions_page(context.session, flt, limit=limit, after_id=after_id)
+        return [Jurisdiction.from_row(row) for row in rows]
 
     async def count() -> int:
         return await queries.count_jurisdictions(context.session, flt)
 
-    return connection_from_rows(
-        [Jurisdiction.from_row(row) for row in rows],
-        size=size,
-        key=lambda node: node.db_id,
-        after_given=after_id is not None,
+    return await keyset_connection(
+        first=first,
+        after=after,
+        maximum=context.settings.max_page_size,
+        fetch=fetch,
         count=count,
+        key=lambda node: node.db_id,
     )

@@ -12,6 +12,8 @@ from strawberry import relay
 from registry.schema.cases import Case
 from registry.schema.children import Child
 from registry.schema.context import Context
+from registry.schema.incidents import Incident
+from registry.schema.institutions import Institution
 from registry.schema.jurisdictions import Jurisdiction
 from registry.schema.users import ApiClient
 
@@ -21,6 +23,8 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "ApiClient": ApiClient,
     "Child": Child,
     "Case": Case,
+    "Institution": Institution,
+    "Incident": Incident,
 }
 
 MAX_NODES = 100

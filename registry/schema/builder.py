@@ -13,11 +13,14 @@ from strawberry.schema.config import StrawberryConfig
 from registry.errors import RegistryError
 from registry.resolvers import cases as case_resolvers
 from registry.resolvers import children as child_resolvers
+from registry.resolvers import institutions as institution_resolvers
 from registry.resolvers import jurisdictions as jurisdiction_resolvers
 from registry.resolvers import nodes as node_resolvers
 from registry.resolvers import users as user_resolvers
 from registry.schema.cases import Case
 from registry.schema.children import Child
+from registry.schema.incidents import Incident
+from registry.schema.institutions import Institution
 from registry.schema.jurisdictions import Jurisdiction
 from registry.schema.relay import Connection
 from registry.schema.users import CreateApiClientPayload, RevokeApiClientPayload, Viewer
@@ -48,6 +51,15 @@ class Query:
     children: Connection[Child] = strawberry.field(
         resolver=child_resolvers.children,
         description="Children you may see, newest first, paged and filtered.",
+    )
+    institutions: Connection[Institution] = strawberry.field(
+        resolver=institution_resolvers.institutions,
+        description="Institutions in your jurisdictions, in a stable order, paged and filtered.",
+    )
+    incidents: Connection[Incident] = strawberry.field(
+        resolver=institution_resolvers.incidents,
+        description="Police-station incidents you may see, newest first; filter by direction to keep "
+        "offences by children and against children apart.",
     )
     viewer: Viewer | None = strawberry.field(
         resolver=user_resolvers.viewer,

@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 
 from registry.db import models
+from registry.schema.institutions import Institution
 from registry.schema.jurisdictions import Jurisdiction
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class Case(relay.Node):
     closed_at: dt.datetime | None = strawberry.field(description="When it was closed; null while open.")
     child_id: strawberry.Private[int]
     jurisdiction_id: strawberry.Private[int]
+    institution_id: strawberry.Private[int | None]
 
     @classmethod
     def from_row(cls, row: models.Case) -> Case:
@@ -65,6 +67,7 @@ class Case(relay.Node):
             closed_at=row.closed_at,
             child_id=row.child_id,
             jurisdiction_id=row.jurisdiction_id,
+            institution_id=row.institution_id,
         )
 
     @strawberry.field(description="The jurisdiction that owns the case.")
@@ -80,6 +83,13 @@ class Case(relay.Node):
 
         row = await info.context.loaders.child_by_id.load(self.child_id)
         return Child.from_row(row) if row is not None else None
+
+    @strawberry.field(description="The institution serving the child for this case, if any.")
+    async def institution(self, info: strawberry.Info[Context, None]) -> Institution | None:
+        if self.institution_id is None:
+            return None
+        row = await info.context.loaders.institution_by_id.load(self.institution_id)
+        return Institution.from_row(row) if row is not None else None
 
     @strawberry.field(description="The most recent events, newest first.")
     async def events(self, info: strawberry.Info[Context, None], last: int = 20) -> list[CaseEvent]:

@@ -13,9 +13,20 @@ from registry.auth.permissions import Permission
 from registry.auth.policy import CaseInCharge, can_see_identity, case_filter, scope_filter
 from registry.auth.principal import Principal
 from registry.config import Settings
-from registry.db.models import Case, CaseEvent, CaseKind, Child, ChildIdentity, Jurisdiction
+from registry.db.models import (
+    Case,
+    CaseEvent,
+    CaseKind,
+    Child,
+    ChildIdentity,
+    Incident,
+    Institution,
+    Jurisdiction,
+)
 from registry.db.queries import cases as case_queries
 from registry.db.queries import children as child_queries
+from registry.db.queries import incidents as incident_queries
+from registry.db.queries import institutions as institution_queries
 from registry.db.queries import jurisdictions as jurisdiction_queries
 
 K = TypeVar("K")
@@ -56,6 +67,14 @@ class DataLoaders:
         )
         self.cases_by_child_id: DataLoader[int, list[Case]] = _keyed(
             lambda ids: case_queries.cases_by_child_ids(session, visible_cases, ids), []
+        )
+        visible_institutions = scope_filter(principal, Permission.JURISDICTIONS_READ, Institution.path)
+        visible_incidents = scope_filter(principal, Permission.INCIDENTS_READ, Incident.path)
+        self.institution_by_id: DataLoader[int, Institution | None] = _keyed(
+            lambda ids: institution_queries.institutions_by_ids(session, visible_institutions, ids), None
+        )
+        self.incident_by_id: DataLoader[int, Incident | None] = _keyed(
+            lambda ids: incident_queries.incidents_by_ids(session, visible_incidents, ids), None
         )
         self._identity_by_child_id: DataLoader[int, ChildIdentity | None] = _keyed(
             lambda ids: child_queries.identities_by_child_ids(session, ids), None

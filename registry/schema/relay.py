@@ -84,3 +84,20 @@ def connection_from_rows(
         ),
         count=count,
     )
+
+
+async def keyset_connection(
+    *,
+    first: int | None,
+    after: str | None,
+    maximum: int,
+    fetch: Callable[[int, int | None], Awaitable[list[NodeT]]],
+    count: Callable[[], Awaitable[int]],
+    key: Callable[[NodeT], int],
+) -> Connection[NodeT]:
+    """A page of ``first`` items after the ``after`` cursor: ``fetch(limit, after_key)`` returns up to
+    ``limit`` items in the list's order; one more than asked tells whether more follow."""
+    size = page_size(first, maximum=maximum)
+    after_key = decode_cursor(after) if after is not None else None
+    rows = await fetch(size + 1, after_key)
+    return connection_from_rows(rows, size=size, key=key, after_given=after_key is not None, count=count)

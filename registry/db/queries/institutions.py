@@ -1,0 +1,55 @@
+"""Reads of institutions (police stations, centres, shelters, schools, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.db.models import Institution, InstitutionType, Jurisdiction
+
+
+@dataclass(frozen=True, slots=True)
+class InstitutionFilter:
+    types: Sequence[InstitutionType] = ()
+    within_code: str | None = None
+
+
+def _filtered(visible: ColumnElement[bool], flt: InstitutionFilter) -> Select[Institution]:
+    statement = select(Institution).where(visible)
+    if flt.types:
+        statement = statement.where(Institution.type.in_(flt.types))
+    if flt.within_code is not None:
+        root = select(Jurisdiction.path).where(Jurisdiction.code == flt.within_code).scalar_subquery()
+        statement = statement.where(Institution.path.op("<@")(root))
+    return statement
+
+
+async def institutions_page(
+    session: AsyncSession,
+    visible: ColumnElement[bool],
+    flt: InstitutionFilter,
+    *,
+    limit: int,
+    after_id: int | None,
+) -> list[Institution]:
+    statement = _filtered(visible, flt).order_by(Institution.id).limit(limit)
+    if after_id is not None:
+        statement = statement.where(Institution.id > after_id)
+    return list(await session.scalars(statement))
+
+
+async def count_institutions(
+    session: AsyncSession, visible: ColumnElement[bool], flt: InstitutionFilter
+) -> int:
+    subquery = _filtered(visible, flt).subquery()
+    return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
+
+
+async def institutions_by_ids(
+    session: AsyncSession, visible: ColumnElement[bool], ids: Sequence[int]
+) -> dict[int, Institution]:
+    result = await session.scalars(select(Institution).where(Institution.id.in_(ids), visible))
+    return {row.id: row for row in result}

@@ -1,0 +1,84 @@
+"""Root fields of institutions and incidents."""
+
+from __future__ import annotations
+
+import strawberry
+
+from registry.auth.permissions import Permission
+from registry.auth.policy import scope_filter
+from registry.db.models import Incident as IncidentRow
+from registry.db.models import Institution as InstitutionRow
+from registry.db.queries import incidents as incident_queries
+from registry.db.queries import institutions as queries
+from registry.schema.context import Context
+from registry.schema.incidents import Incident, IncidentFilter
+from registry.schema.institutions import Institution, InstitutionFilter
+from registry.schema.relay import Connection, keyset_connection
+
+
+async def institutions(
+    info: strawberry.Info[Context, None],
+    first: int | None = None,
+    after: str | None = None,
+    filter: InstitutionFilter | None = None,
+) -> Connection[Institution]:
+    context = info.context
+    given = filter or InstitutionFilter()
+    flt = queries.InstitutionFilter(types=given.types or (), within_code=given.within_code)
+    visible = scope_filter(context.principal, Permission.JURISDICTIONS_READ, InstitutionRow.path)
+
+    async def fetch(limit: int, after_id: int | None) -> list[Institution]:
+        rows = await queries.institutions_page(context.session, visible, flt, limit=limit, after_id=after_id)
+        return [Institution.from_row(row) for row in rows]
+
+    async def count() -> int:
+        return await queries.count_institutions(context.session, visible, flt)
+
+    return await keyset_connection(
+        first=first,
+        after=after,
+        maximum=context.settings.max_page_size,
+        fetch=fetch,
+        count=count,
+        key=lambda node: node.db_id,
+    )
+
+
+async def incidents(
+    info: strawberry.Info[Context, None],
+    first: int | None = None,
+    after: str | None = None,
+    filter: IncidentFilter | None = None,
+) -> Connection[Incident]:
+    context = info.context
+    given = filter or IncidentFilter()
+    station_id = None
+    if given.police_station is not None:
+        station_id = int(given.police_station.node_id) if given.police_station.node_id.isdigit() else -1
+    flt = incident_queries.IncidentFilter(
+        directions=given.directions or (),
+        offences=given.offences or (),
+        police_station_id=station_id,
+        within_code=given.within_code,
+        occurred_from=given.occurred_from,
+        occurred_before=given.occurred_before,
+    )
+    visible = scope_filter(context.principal, Permission.INCIDENTS_READ, IncidentRow.path)
+
+    async def fetch(limit: int, after_id: int | None) -> list[Incident]:
+        rows = await incident_queries.incidents_page(
+            context.session, visible, flt, limit=limit, after_id=after_id
+        )
+        return [Incident.from_row(row) for row in rows]
+
+    async def count() -> int:
+        return await incident_queries.count_incidents(context.session, visible, flt)
+
+    return await keyset_connection(
+        first=first,
+        after=after,
+        maximum=context.settings.max_page_size,
+        fetch=fetch,
+        count=count,
+        key=lambda node: node.db_id,
+    )

@@ -1,0 +1,64 @@
+"""GraphQL types of institutions: places that serve or hold children."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import strawberry
+from strawberry import relay
+
+from registry.db import models
+from registry.schema.jurisdictions import Jurisdiction
+
+if TYPE_CHECKING:
+    from registry.schema.context import Context
+
+strawberry.enum(models.InstitutionType, description="What kind of place an institution is.")
+
+
+@strawberry.type(
+    description="A police station, centre, home, shelter, school or health facility in one "
+    "jurisdiction, run by an organisation."
+)
+class Institution(relay.Node):
+    db_id: relay.NodeID[int]
+    code: str = strawberry.field(description="Stable code.")
+    name: str = strawberry.field(description="Name.")
+    type: models.InstitutionType = strawberry.field(description="What kind of place it is.")
+    capacity: int | None = strawberry.field(description="How many children it can serve or hold, if known.")
+    active: bool = strawberry.field(description="Whether it is in operation.")
+    jurisdiction_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: models.Institution) -> Institution:
+        return cls(
+            db_id=row.id,
+            code=row.code,
+            name=row.name,
+            type=row.type,
+            capacity=row.capacity,
+            active=row.active,
+            jurisdiction_id=row.jurisdiction_id,
+        )
+
+    @strawberry.field(description="Where the institution is.")
+    async def jurisdiction(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:
+        row = await info.context.loaders.jurisdiction_by_id.load(self.jurisdiction_id)
+        return Jurisdiction.from_row(row) if row is not None else None
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info[Context, None], node_ids: list[str], required: bool = False
+    ) -> list[Institution | None]:
+        loaded = await info.context.loaders.institution_by_id.load_many([int(i) for i in node_ids])
+        return [cls.from_row(row) if row is not None else None for row in loaded]
+
+
+@strawberry.input(description="Narrows the list of institutions. All given conditions must hold.")
+class InstitutionFilter:
+    types: list[models.InstitutionType] | None = strawberry.field(
+        default=None, description="Only these types."
+    )
+    within_code: str | None = strawberry.field(
+        default=None, description="Only institutions in the subtree of this jurisdiction (by code)."
+    )
