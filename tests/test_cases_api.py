@@ -212,3 +212,48 @@ async def test_a_page_of_cases_with_child_and_jurisdiction_costs_a_constant_numb
     assert len(data["cases"]["edges"]) == 32
     # authenticate, scope, the page, children, jurisdictions, events: not one per case.
     assert len(statements) == 6, statements.statements
+
+
+SEARCH = """query($name: String!) { children(filter: {name: $name}) { edges { node { fullName } } } }"""
+
+
+async def names_found(graphql: GraphQLClient, token: str, name: str) -> list[str]:
+    data = await graphql.data(SEARCH, {"name": name}, token=token)
+    return sorted(edge["node"]["fullName"] for edge in data["children"]["edges"])
+
+
+async def test_name_search_tolerates_spelling_variants_within_scope(
+    world: World, tokens: TokenService, graphql: GraphQLClient, owner: asyncpg.Connection[Any]
+) -> None:
+    extra = await make_child(owner, world.tree.lahore_community)
+    await name_child(owner, extra, "Muhammad Bilal")
+    elsewhere = await make_child(owner, world.tree.karachi)
+    await name_child(owner, elsewhere, "Muhammad Bilal Khan")
+    officer = user_token(tokens, world.users["lahore_officer"])
+
+    assert await names_found(graphql, officer, "Mohammad Bilal") == ["Muhammad Bilal"]
+    assert await names_found(graphql, officer, "Zzyzx Qwerty") == []
+
+
+async def test_name_search_never_reveals_a_restricted_child_to_those_who_may_not_see_it(
+    world: World, tokens: TokenService, graphql: GraphQLClient
+) -> None:
+    # "Child cicl" is in conflict with the law; its case is assigned to other_worker. (Similar names of
+    # other children may match too; what matters is whether this one does.)
+    async def finds_it(who: str) -> bool:
+        return "Child cicl" in await names_found(graphql, user_token(tokens, world.users[who]), "Child cicl")
+
+    assert await finds_it("lahore_worker") is False
+    assert await finds_it("police") is False
+    assert await finds_it("karachi_officer") is False
+    assert await finds_it("other_worker") is True
+    assert await finds_it("lahore_officer") is True
+    assert await finds_it("punjab_manager") is True
+
+
+async def test_a_too_short_search_is_refused_with_a_typed_error(
+    world: World, tokens: TokenService, graphql: GraphQLClient
+) -> None:
+    body = await graphql.post(SEARCH, {"name": "a"}, token=user_token(tokens, world.users["lahore_officer"]))
+
+    assert body["errors"][0]["extensions"] == {"code": "VALIDATION", "field": "name"}

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, cast, false, literal, or_
+from sqlalchemy import ColumnElement, and_, cast, false, literal, or_, select
 from sqlalchemy.types import Text
 
 from registry.auth.permissions import ROLE_PERMISSIONS, Permission, parse_scopes
@@ -155,6 +155,37 @@ def scope_filter(
         return false()
     predicate: ColumnElement[bool] = path_column.op("?")(cast(literal(scope, Text()), LqueryArray()))
     return predicate
+
+
+def identity_search_filter(
+    principal: Principal | None, child_path: Any, child_id: Any, identity_restricted: Any
+) -> ColumnElement[bool]:
+    """Children whose identity the principal may search (by name): ``pii:read`` over them, and for a
+    restricted identity, being assigned to such a case or supervising its jurisdiction (as
+    :func:`can_see_identity`). A search must not reveal that a restricted child of that name exists."""
+    from registry.db.models import Case, CaseKind
+
+    if principal is None:
+        return false()
+    pii = scope_filter(principal, Permission.PII_READ, child_path)
+    if principal.kind is not PrincipalKind.USER:
+        return and_(pii, identity_restricted.is_(False))
+    supervising = lquery_array(
+        _roots(
+            grant.path
+            for grant in principal.grants
+            if grant.role in SUPERVISING_ROLES and Permission.PII_READ in grant.permissions
+        )
+    )
+    in_charge = Case.assigned_to_id == principal.id
+    if supervising is not None:
+        in_charge = or_(in_charge, Case.path.op("?")(cast(literal(supervising, Text()), LqueryArray())))
+    allowed_case = (
+        select(Case.id)
+        .where(Case.child_id == child_id, Case.kind == CaseKind.CHILD_IN_CONFLICT_WITH_LAW, in_charge)
+        .exists()
+    )
+    return and_(pii, or_(identity_restricted.is_(False), allowed_case))
 
 
 def case_filter(

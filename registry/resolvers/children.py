@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import strawberry
+from sqlalchemy import and_
 
 from registry.auth.permissions import Permission
-from registry.auth.policy import scope_filter
+from registry.auth.policy import identity_search_filter, scope_filter
 from registry.db.models import Child as ChildRow
 from registry.db.queries import children as queries
+from registry.errors import InvalidInput
 from registry.schema.children import Child, ChildFilter
 from registry.schema.context import Context
 from registry.schema.relay import Connection, keyset_connection
@@ -21,8 +23,18 @@ async def children(
 ) -> Connection[Child]:
     context = info.context
     given = filter or ChildFilter()
-    flt = queries.ChildFilter(sexes=given.sexes or (), within_code=given.within_code)
+    if given.name is not None and not 2 <= len(given.name.strip()) <= 200:
+        raise InvalidInput("A name to search needs 2 to 200 characters.", field="name")
+    name = given.name.strip() if given.name is not None else None
+    flt = queries.ChildFilter(sexes=given.sexes or (), within_code=given.within_code, name=name)
     visible = scope_filter(context.principal, Permission.CHILDREN_READ, ChildRow.path)
+    if name is not None:
+        visible = and_(
+            visible,
+            identity_search_filter(
+                context.principal, ChildRow.path, ChildRow.id, ChildRow.identity_restricted
+            ),
+        )
 
     async def fetch(limit: int, after_id: int | None) -> list[Child]:
         rows = await queries.children_page(context.session, visible, flt, limit=limit, after_id=after_id)

@@ -80,3 +80,8 @@ class ChildFilter:
     within_code: str | None = strawberry.field(
         default=None, description="Only children in the subtree of this jurisdiction (by code)."
     )
+    name: str | None = strawberry.field(
+        default=None,
+        description="Names similar to this one (trigram similarity, tolerant of romanised spelling). Only "
+        "children whose identity you may see are searched.",
+    )

@@ -15,6 +15,8 @@ from registry.db.models import Child, ChildIdentity, Jurisdiction, Sex
 class ChildFilter:
     sexes: Sequence[Sex] = ()
     within_code: str | None = None
+    # Trigram similarity on the full name: copes with romanised Urdu spellings (Muhammad / Mohammad).
+    name: str | None = None
 
 
 def _filtered(visible: ColumnElement[bool], flt: ChildFilter) -> Select[Child]:
@@ -24,6 +26,9 @@ def _filtered(visible: ColumnElement[bool], flt: ChildFilter) -> Select[Child]:
     if flt.within_code is not None:
         root = select(Jurisdiction.path).where(Jurisdiction.code == flt.within_code).scalar_subquery()
         statement = statement.where(Child.path.op("<@")(root))
+    if flt.name is not None:
+        matching = select(ChildIdentity.child_id).where(ChildIdentity.full_name.op("%")(flt.name))
+        statement = statement.where(Child.id.in_(matching))
     return statement
 
 
