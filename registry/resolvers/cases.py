@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import strawberry
 
 from registry.auth.permissions import Permission
@@ -10,7 +12,7 @@ from registry.db.models import Case as CaseRow
 from registry.db.queries import cases as queries
 from registry.schema.cases import Case, CaseFilter
 from registry.schema.context import Context
-from registry.schema.relay import Connection, keyset_connection
+from registry.schema.relay import Connection, rows_connection
 
 
 async def cases(
@@ -31,19 +33,11 @@ async def cases(
         opened_before=given.opened_before,
     )
     visible = case_filter(context.principal, Permission.CASES_READ, CaseRow.path, CaseRow.assigned_to_id)
-
-    async def fetch(limit: int, after_id: int | None) -> list[Case]:
-        rows = await queries.cases_page(context.session, visible, flt, limit=limit, after_id=after_id)
-        return [Case.from_row(row) for row in rows]
-
-    async def count() -> int:
-        return await queries.count_cases(context.session, visible, flt)
-
-    return await keyset_connection(
+    return await rows_connection(
         first=first,
         after=after,
         maximum=context.settings.max_page_size,
-        fetch=fetch,
-        count=count,
-        key=lambda node: node.db_id,
+        page=partial(queries.cases_page, context.session, visible, flt),
+        count=partial(queries.count_cases, context.session, visible, flt),
+        wrap=Case.from_row,
     )

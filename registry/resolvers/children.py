@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import strawberry
 from sqlalchemy import and_
 
@@ -12,7 +14,7 @@ from registry.db.queries import children as queries
 from registry.errors import InvalidInput
 from registry.schema.children import Child, ChildFilter
 from registry.schema.context import Context
-from registry.schema.relay import Connection, keyset_connection
+from registry.schema.relay import Connection, rows_connection
 
 
 async def children(
@@ -35,19 +37,11 @@ async def children(
                 context.principal, ChildRow.path, ChildRow.id, ChildRow.identity_restricted
             ),
         )
-
-    async def fetch(limit: int, after_id: int | None) -> list[Child]:
-        rows = await queries.children_page(context.session, visible, flt, limit=limit, after_id=after_id)
-        return [Child.from_row(row) for row in rows]
-
-    async def count() -> int:
-        return await queries.count_children(context.session, visible, flt)
-
-    return await keyset_connection(
+    return await rows_connection(
         first=first,
         after=after,
         maximum=context.settings.max_page_size,
-        fetch=fetch,
-        count=count,
-        key=lambda node: node.db_id,
+        page=partial(queries.children_page, context.session, visible, flt),
+        count=partial(queries.count_children, context.session, visible, flt),
+        wrap=Child.from_row,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import strawberry
 
 from registry.auth.permissions import Permission
@@ -13,7 +15,7 @@ from registry.db.queries import institutions as queries
 from registry.schema.context import Context
 from registry.schema.incidents import Incident, IncidentFilter
 from registry.schema.institutions import Institution, InstitutionFilter
-from registry.schema.relay import Connection, keyset_connection
+from registry.schema.relay import Connection, rows_connection
 
 
 async def institutions(
@@ -26,21 +28,13 @@ async def institutions(
     given = filter or InstitutionFilter()
     flt = queries.InstitutionFilter(types=given.types or (), within_code=given.within_code)
     visible = scope_filter(context.principal, Permission.JURISDICTIONS_READ, InstitutionRow.path)
-
-    async def fetch(limit: int, after_id: int | None) -> list[Institution]:
-        rows = await queries.institutions_page(context.session, visible, flt, limit=limit, after_id=after_id)
-        return [Institution.from_row(row) for row in rows]
-
-    async def count() -> int:
-        return await queries.count_institutions(context.session, visible, flt)
-
-    return await keyset_connection(
+    return await rows_connection(
         first=first,
         after=after,
         maximum=context.settings.max_page_size,
-        fetch=fetch,
-        count=count,
-        key=lambda node: node.db_id,
+        page=partial(queries.institutions_page, context.session, visible, flt),
+        count=partial(queries.count_institutions, context.session, visible, flt),
+        wrap=Institution.from_row,
     )
 
 
@@ -64,21 +58,11 @@ async def incidents(
         occurred_before=given.occurred_before,
     )
     visible = scope_filter(context.principal, Permission.INCIDENTS_READ, IncidentRow.path)
-
-    async def fetch(limit: int, after_id: int | None) -> list[Incident]:
-        rows = await incident_queries.incidents_page(
-            context.session, visible, flt, limit=limit, after_id=after_id
-        )
-        return [Incident.from_row(row) for row in rows]
-
-    async def count() -> int:
-        return await incident_queries.count_incidents(context.session, visible, flt)
-
-    return await keyset_connection(
+    return await rows_connection(
         first=first,
         after=after,
         maximum=context.settings.max_page_size,
-        fetch=fetch,
-        count=count,
-        key=lambda node: node.db_id,
+        page=partial(incident_queries.incidents_page, context.session, visible, flt),
+        count=partial(incident_queries.count_incidents, context.session, visible, flt),
+        wrap=Incident.from_row,
     )

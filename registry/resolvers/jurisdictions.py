@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import strawberry
 
 from registry.db.queries import jurisdictions as queries
 from registry.schema.context import Context
 from registry.schema.jurisdictions import Jurisdiction, JurisdictionFilter
-from registry.schema.relay import Connection, keyset_connection
+from registry.schema.relay import Connection, rows_connection
 
 
 async def jurisdiction(info: strawberry.Info[Context, None], code: str) -> Jurisdiction | None:
@@ -26,19 +28,11 @@ async def jurisdictions(
     flt = queries.JurisdictionFilter(
         level=given.level, parent_code=given.parent_code, within_code=given.within_code
     )
-
-    async def fetch(limit: int, after_id: int | None) -> list[Jurisdiction]:
-        rows = await queries.jurisdictions_page(context.session, flt, limit=limit, after_id=after_id)
-        return [Jurisdiction.from_row(row) for row in rows]
-
-    async def count() -> int:
-        return await queries.count_jurisdictions(context.session, flt)
-
-    return await keyset_connection(
+    return await rows_connection(
         first=first,
         after=after,
         maximum=context.settings.max_page_size,
-        fetch=fetch,
-        count=count,
-        key=lambda node: node.db_id,
+        page=partial(queries.jurisdictions_page, context.session, flt),
+        count=partial(queries.count_jurisdictions, context.session, flt),
+        wrap=Jurisdiction.from_row,
     )

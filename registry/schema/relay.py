@@ -5,13 +5,22 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 
 from registry.errors import InvalidInput
 
 NodeT = TypeVar("NodeT")
+RowT = TypeVar("RowT")
+
+
+class _Keyed(Protocol):
+    @property
+    def db_id(self) -> int: ...
+
+
+KeyedT = TypeVar("KeyedT", bound=_Keyed)
 
 _CURSOR_PREFIX = "k:"
 
@@ -101,3 +110,26 @@ async def keyset_connection(
     after_key = decode_cursor(after) if after is not None else None
     rows = await fetch(size + 1, after_key)
     return connection_from_rows(rows, size=size, key=key, after_given=after_key is not None, count=count)
+
+
+async def rows_connection(
+    *,
+    first: int | None,
+    after: str | None,
+    maximum: int,
+    page: Callable[..., Awaitable[list[RowT]]],
+    count: Callable[[], Awaitable[Any]],
+    wrap: Callable[[RowT], KeyedT],
+) -> Connection[KeyedT]:
+    """A page of database rows, each turned into its GraphQL type, keyed by its id. ``page`` takes
+    ``limit`` and ``after_id`` keywords (the shape of every ``*_page`` query)."""
+
+    async def fetch(limit: int, after_id: int | None) -> list[KeyedT]:
+        return [wrap(row) for row in await page(limit=limit, after_id=after_id)]
+
+    async def total() -> int:
+        return int(await count())
+
+    return await keyset_connection(
+        first=first, after=after, maximum=maximum, fetch=fetch, count=total, key=lambda node: node.db_id
+    )
