@@ -257,3 +257,22 @@ async def test_a_too_short_search_is_refused_with_a_typed_error(
     body = await graphql.post(SEARCH, {"name": "a"}, token=user_token(tokens, world.users["lahore_officer"]))
 
     assert body["errors"][0]["extensions"] == {"code": "VALIDATION", "field": "name"}
+
+
+async def test_cases_page_backwards_in_the_same_newest_first_order(
+    world: World, tokens: TokenService, graphql: GraphQLClient
+) -> None:
+    manager = user_token(tokens, world.users["punjab_manager"])
+    forward = await graphql.data(
+        "{ cases(first: 10) { edges { cursor node { caseNumber } } } }", token=manager
+    )
+    numbers = [edge["node"]["caseNumber"] for edge in forward["cases"]["edges"]]
+    last_cursor = forward["cases"]["edges"][-1]["cursor"]
+
+    backward = await graphql.data(
+        "query($before: String) { cases(last: 5, before: $before) { edges { node { caseNumber } } } }",
+        {"before": last_cursor},
+        token=manager,
+    )
+
+    assert [edge["node"]["caseNumber"] for edge in backward["cases"]["edges"]] == numbers[:-1]

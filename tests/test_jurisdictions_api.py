@@ -160,3 +160,34 @@ async def test_malformed_unknown_and_missing_ids_are_simply_not_found(
     data = await graphql.data("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
 
     assert data["nodes"] == [None, None, None, None, {"id": real}]
+
+
+async def test_last_and_before_page_backwards_and_meet_the_forward_pages(
+    owner: asyncpg.Connection[Any], graphql: GraphQLClient
+) -> None:
+    await make_small_tree(owner)
+    query = """query($before: String) { jurisdictions(last: 3, before: $before) {
+        edges { node { code } } pageInfo { hasNextPage hasPreviousPage startCursor } } }"""
+    forward = await graphql.data("{ jurisdictions(first: 50) { edges { node { code } } } }")
+    everything = [edge["node"]["code"] for edge in forward["jurisdictions"]["edges"]]
+
+    pages: list[list[str]] = []
+    flags: list[tuple[bool, bool]] = []
+    before = None
+    while True:
+        page = (await graphql.data(query, {"before": before}))["jurisdictions"]
+        pages.insert(0, [edge["node"]["code"] for edge in page["edges"]])
+        flags.append((page["pageInfo"]["hasNextPage"], page["pageInfo"]["hasPreviousPage"]))
+        if not page["pageInfo"]["hasPreviousPage"]:
+            break
+        before = page["pageInfo"]["startCursor"]
+
+    assert [code for page in pages for code in page] == everything
+    assert [len(page) for page in pages] == [1, 3, 3]
+    assert flags == [(False, True), (True, True), (True, False)]
+
+
+async def test_first_and_last_together_are_refused(graphql: GraphQLClient) -> None:
+    body = await graphql.post("{ jurisdictions(first: 2, last: 2) { edges { node { code } } } }")
+
+    assert body["errors"][0]["extensions"] == {"code": "VALIDATION", "field": "last"}

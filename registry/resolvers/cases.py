@@ -19,6 +19,8 @@ async def cases(
     info: strawberry.Info[Context, None],
     first: int | None = None,
     after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
     filter: CaseFilter | None = None,
 ) -> Connection[Case]:
     context = info.context
@@ -36,6 +38,8 @@ async def cases(
     return await rows_connection(
         first=first,
         after=after,
+        last=last,
+        before=before,
         maximum=context.settings.max_page_size,
         page=partial(queries.cases_page, context.session, visible, flt),
         count=partial(queries.count_cases, context.session, visible, flt),

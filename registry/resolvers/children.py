@@ -21,6 +21,8 @@ async def children(
     info: strawberry.Info[Context, None],
     first: int | None = None,
     after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
     filter: ChildFilter | None = None,
 ) -> Connection[Child]:
     context = info.context
@@ -40,6 +42,8 @@ async def children(
     return await rows_connection(
         first=first,
         after=after,
+        last=last,
+        before=before,
         maximum=context.settings.max_page_size,
         page=partial(queries.children_page, context.session, visible, flt),
         count=partial(queries.count_children, context.session, visible, flt),

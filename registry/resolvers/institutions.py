@@ -22,6 +22,8 @@ async def institutions(
     info: strawberry.Info[Context, None],
     first: int | None = None,
     after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
     filter: InstitutionFilter | None = None,
 ) -> Connection[Institution]:
     context = info.context
@@ -31,6 +33,8 @@ async def institutions(
     return await rows_connection(
         first=first,
         after=after,
+        last=last,
+        before=before,
         maximum=context.settings.max_page_size,
         page=partial(queries.institutions_page, context.session, visible, flt),
         count=partial(queries.count_institutions, context.session, visible, flt),
@@ -42,6 +46,8 @@ async def incidents(
     info: strawberry.Info[Context, None],
     first: int | None = None,
     after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
     filter: IncidentFilter | None = None,
 ) -> Connection[Incident]:
     context = info.context
@@ -61,6 +67,8 @@ async def incidents(
     return await rows_connection(
         first=first,
         after=after,
+        last=last,
+        before=before,
         maximum=context.settings.max_page_size,
         page=partial(incident_queries.incidents_page, context.session, visible, flt),
         count=partial(incident_queries.count_incidents, context.session, visible, flt),

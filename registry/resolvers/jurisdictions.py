@@ -21,6 +21,8 @@ async def jurisdictions(
     info: strawberry.Info[Context, None],
     first: int | None = None,
     after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
     filter: JurisdictionFilter | None = None,
 ) -> Connection[Jurisdiction]:
     context = info.context
@@ -31,6 +33,8 @@ async def jurisdictions(
     return await rows_connection(
         first=first,
         after=after,
+        last=last,
+        before=before,
         maximum=context.settings.max_page_size,
         page=partial(queries.jurisdictions_page, context.session, flt),
         count=partial(queries.count_jurisdictions, context.session, flt),

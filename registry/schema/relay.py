@@ -9,6 +9,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 
+from registry.db.queries.paging import Keyset
 from registry.errors import InvalidInput
 
 NodeT = TypeVar("NodeT")
@@ -39,11 +40,11 @@ def decode_cursor(cursor: str, *, field: str = "after") -> int:
         raise InvalidInput("The cursor is not valid.", field=field) from None
 
 
-def page_size(first: int | None, *, maximum: int, default: int = 50) -> int:
+def page_size(requested: int | None, *, maximum: int, default: int = 50, field: str = "first") -> int:
     """The number of rows a page asks for; more than ``maximum`` or fewer than zero is refused."""
-    size = default if first is None else first
+    size = default if requested is None else requested
     if size < 0 or size > maximum:
-        raise InvalidInput(f"`first` must be between 0 and {maximum}.", field="first")
+        raise InvalidInput(f"`{field}` must be between 0 and {maximum}.", field=field)
     return size
 
 
@@ -72,22 +73,36 @@ class Connection(Generic[NodeT]):
         return await self.count()
 
 
-def connection_from_rows(
-    rows: list[NodeT],
+async def keyset_connection(
     *,
-    size: int,
-    key: Callable[[NodeT], int],
-    after_given: bool,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    maximum: int,
+    fetch: Callable[[Keyset], Awaitable[list[NodeT]]],
     count: Callable[[], Awaitable[int]],
+    key: Callable[[NodeT], int],
 ) -> Connection[NodeT]:
-    """Build a page from ``size + 1`` fetched rows (the extra row only tells that more follow)."""
-    page = rows[:size]
+    """A page of the list: the ``first`` items after ``after``, or the ``last`` items before ``before``
+    (Relay's cursor connections). One item more than asked is fetched to tell whether more lie beyond."""
+    if first is not None and last is not None:
+        raise InvalidInput("Give `first` or `last`, not both.", field="last")
+    backwards = last is not None
+    size = page_size(last if backwards else first, maximum=maximum, field="last" if backwards else "first")
+    after_key = decode_cursor(after) if after is not None else None
+    before_key = decode_cursor(before, field="before") if before is not None else None
+    rows = await fetch(Keyset(limit=size + 1, after=after_key, before=before_key, backwards=backwards))
+    more = len(rows) > size
+    page = rows[-size:] if backwards and more else rows[:size]
+    if size == 0:
+        page = []
     edges = [Edge(node=row, cursor=encode_cursor(key(row))) for row in page]
     return Connection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=len(rows) > size,
-            has_previous_page=after_given,
+            has_next_page=before_key is not None if backwards else more,
+            has_previous_page=more if backwards else after_key is not None,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
@@ -95,41 +110,33 @@ def connection_from_rows(
     )
 
 
-async def keyset_connection(
-    *,
-    first: int | None,
-    after: str | None,
-    maximum: int,
-    fetch: Callable[[int, int | None], Awaitable[list[NodeT]]],
-    count: Callable[[], Awaitable[int]],
-    key: Callable[[NodeT], int],
-) -> Connection[NodeT]:
-    """A page of ``first`` items after the ``after`` cursor: ``fetch(limit, after_key)`` returns up to
-    ``limit`` items in the list's order; one more than asked tells whether more follow."""
-    size = page_size(first, maximum=maximum)
-    after_key = decode_cursor(after) if after is not None else None
-    rows = await fetch(size + 1, after_key)
-    return connection_from_rows(rows, size=size, key=key, after_given=after_key is not None, count=count)
-
-
 async def rows_connection(
     *,
     first: int | None,
     after: str | None,
+    last: int | None = None,
+    before: str | None = None,
     maximum: int,
     page: Callable[..., Awaitable[list[RowT]]],
     count: Callable[[], Awaitable[Any]],
     wrap: Callable[[RowT], KeyedT],
 ) -> Connection[KeyedT]:
-    """A page of database rows, each turned into its GraphQL type, keyed by its id. ``page`` takes
-    ``limit`` and ``after_id`` keywords (the shape of every ``*_page`` query)."""
+    """A page of database rows, each turned into its GraphQL type, keyed by its id. ``page`` takes a
+    ``keyset`` keyword (the shape of every ``*_page`` query)."""
 
-    async def fetch(limit: int, after_id: int | None) -> list[KeyedT]:
-        return [wrap(row) for row in await page(limit=limit, after_id=after_id)]
+    async def fetch(keyset: Keyset) -> list[KeyedT]:
+        return [wrap(row) for row in await page(keyset=keyset)]
 
     async def total() -> int:
         return int(await count())
 
     return await keyset_connection(
-        first=first, after=after, maximum=maximum, fetch=fetch, count=total, key=lambda node: node.db_id
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        maximum=maximum,
+        fetch=fetch,
+        count=total,
+        key=lambda node: node.db_id,
     )

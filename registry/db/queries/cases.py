@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.models import Case, CaseEvent, CaseKind, CaseStage, Jurisdiction, RiskLevel
+from registry.db.queries.paging import Keyset, apply_keyset, in_list_order
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +51,11 @@ def _filtered(visible: ColumnElement[bool], flt: CaseFilter) -> Select[Case]:
 
 
 async def cases_page(
-    session: AsyncSession, visible: ColumnElement[bool], flt: CaseFilter, *, limit: int, after_id: int | None
+    session: AsyncSession, visible: ColumnElement[bool], flt: CaseFilter, *, keyset: Keyset
 ) -> list[Case]:
     """Newest first (by id, which follows creation), keyset-paged."""
-    statement = _filtered(visible, flt).order_by(Case.id.desc()).limit(limit)
-    if after_id is not None:
-        statement = statement.where(Case.id < after_id)
-    return list(await session.scalars(statement))
+    statement = apply_keyset(_filtered(visible, flt), Case.id, keyset, descending=True)
+    return in_list_order(list(await session.scalars(statement)), keyset)
 
 
 async def count_cases(session: AsyncSession, visible: ColumnElement[bool], flt: CaseFilter) -> int:

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.models import Child, ChildIdentity, Jurisdiction, Sex
+from registry.db.queries.paging import Keyset, apply_keyset, in_list_order
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,12 +34,10 @@ def _filtered(visible: ColumnElement[bool], flt: ChildFilter) -> Select[Child]:
 
 
 async def children_page(
-    session: AsyncSession, visible: ColumnElement[bool], flt: ChildFilter, *, limit: int, after_id: int | None
+    session: AsyncSession, visible: ColumnElement[bool], flt: ChildFilter, *, keyset: Keyset
 ) -> list[Child]:
-    statement = _filtered(visible, flt).order_by(Child.id.desc()).limit(limit)
-    if after_id is not None:
-        statement = statement.where(Child.id < after_id)
-    return list(await session.scalars(statement))
+    statement = apply_keyset(_filtered(visible, flt), Child.id, keyset, descending=True)
+    return in_list_order(list(await session.scalars(statement)), keyset)
 
 
 async def count_children(session: AsyncSession, visible: ColumnElement[bool], flt: ChildFilter) -> int:

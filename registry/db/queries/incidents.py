@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.models import Incident, IncidentDirection, Jurisdiction, OffenceCategory
+from registry.db.queries.paging import Keyset, apply_keyset, in_list_order
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,17 +42,10 @@ def _filtered(visible: ColumnElement[bool], flt: IncidentFilter) -> Select[Incid
 
 
 async def incidents_page(
-    session: AsyncSession,
-    visible: ColumnElement[bool],
-    flt: IncidentFilter,
-    *,
-    limit: int,
-    after_id: int | None,
+    session: AsyncSession, visible: ColumnElement[bool], flt: IncidentFilter, *, keyset: Keyset
 ) -> list[Incident]:
-    statement = _filtered(visible, flt).order_by(Incident.id.desc()).limit(limit)
-    if after_id is not None:
-        statement = statement.where(Incident.id < after_id)
-    return list(await session.scalars(statement))
+    statement = apply_keyset(_filtered(visible, flt), Incident.id, keyset, descending=True)
+    return in_list_order(list(await session.scalars(statement)), keyset)
 
 
 async def count_incidents(session: AsyncSession, visible: ColumnElement[bool], flt: IncidentFilter) -> int:

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.models import Institution, InstitutionType, Jurisdiction
+from registry.db.queries.paging import Keyset, apply_keyset, in_list_order
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,17 +29,10 @@ def _filtered(visible: ColumnElement[bool], flt: InstitutionFilter) -> Select[In
 
 
 async def institutions_page(
-    session: AsyncSession,
-    visible: ColumnElement[bool],
-    flt: InstitutionFilter,
-    *,
-    limit: int,
-    after_id: int | None,
+    session: AsyncSession, visible: ColumnElement[bool], flt: InstitutionFilter, *, keyset: Keyset
 ) -> list[Institution]:
-    statement = _filtered(visible, flt).order_by(Institution.id).limit(limit)
-    if after_id is not None:
-        statement = statement.where(Institution.id > after_id)
-    return list(await session.scalars(statement))
+    statement = apply_keyset(_filtered(visible, flt), Institution.id, keyset, descending=False)
+    return in_list_order(list(await session.scalars(statement)), keyset)
 
 
 async def count_institutions(

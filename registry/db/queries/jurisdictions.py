@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.models import Jurisdiction, JurisdictionLevel
+from registry.db.queries.paging import Keyset, apply_keyset, in_list_order
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +61,11 @@ async def jurisdictions_by_parent_ids(
 
 
 async def jurisdictions_page(
-    session: AsyncSession, flt: JurisdictionFilter, *, limit: int, after_id: int | None
+    session: AsyncSession, flt: JurisdictionFilter, *, keyset: Keyset
 ) -> list[Jurisdiction]:
     """Up to ``limit`` nodes in id order after ``after_id`` (keyset paging, no OFFSET)."""
-    statement = _filtered(flt).order_by(Jurisdiction.id).limit(limit)
-    if after_id is not None:
-        statement = statement.where(Jurisdiction.id > after_id)
-    return list(await session.scalars(statement))
+    statement = apply_keyset(_filtered(flt), Jurisdiction.id, keyset, descending=False)
+    return in_list_order(list(await session.scalars(statement)), keyset)
 
 
 async def count_jurisdictions(session: AsyncSession, flt: JurisdictionFilter) -> int:
