@@ -276,3 +276,26 @@ async def test_cases_page_backwards_in_the_same_newest_first_order(
     )
 
     assert [edge["node"]["caseNumber"] for edge in backward["cases"]["edges"]] == numbers[:-1]
+
+
+async def test_a_jurisdiction_lists_its_ancestors_descendants_and_the_cases_you_may_see(
+    world: World, tokens: TokenService, graphql: GraphQLClient
+) -> None:
+    query = """query($code: String!) { jurisdiction(code: $code) {
+        ancestors { code }
+        descendants(level: COMMUNITY) { edges { node { code } } }
+        cases { totalCount edges { node { caseNumber } } } } }"""
+
+    as_officer = await graphql.data(
+        query, {"code": "PK-PB"}, token=user_token(tokens, world.users["lahore_officer"])
+    )
+    as_karachi = await graphql.data(
+        query, {"code": "PK-PB"}, token=user_token(tokens, world.users["karachi_officer"])
+    )
+
+    punjab = as_officer["jurisdiction"]
+    assert punjab["ancestors"] == [{"code": "PK"}]
+    assert [edge["node"]["code"] for edge in punjab["descendants"]["edges"]] == ["PK-PB-LAHORE-UC1"]
+    assert punjab["cases"]["totalCount"] == 2
+    # The tree is public; the cases in it are not.
+    assert as_karachi["jurisdiction"]["cases"] == {"totalCount": 0, "edges": []}

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
 
 from registry.db import models
+from registry.schema.relay import Connection
 
 if TYPE_CHECKING:
+    from registry.schema.cases import Case
     from registry.schema.context import Context
+    from registry.schema.institutions import Institution, InstitutionFilter
 
 JurisdictionLevel = models.JurisdictionLevel
 strawberry.enum(
@@ -32,6 +35,7 @@ class Jurisdiction(relay.Node):
     name_ur: str | None = strawberry.field(description="Name in Urdu, where known.")
     level: JurisdictionLevel = strawberry.field(description="Level of this node in the tree.")
     parent_id: strawberry.Private[int | None]
+    path: strawberry.Private[str]
 
     @classmethod
     def from_row(cls, row: models.Jurisdiction) -> Jurisdiction:
@@ -42,7 +46,61 @@ class Jurisdiction(relay.Node):
             name_ur=row.name_ur,
             level=row.level,
             parent_id=row.parent_id,
+            path=row.path,
         )
+
+    @strawberry.field(description="The nodes above this one, from the nation down (this node excluded).")
+    async def ancestors(self, info: strawberry.Info[Context, None]) -> list[Jurisdiction]:
+        ids = [int(label) for label in self.path.split(".")[:-1]]
+        rows = await info.context.loaders.jurisdiction_by_id.load_many(ids)
+        return [Jurisdiction.from_row(row) for row in rows if row is not None]
+
+    @strawberry.field(description="Nodes anywhere below this one, optionally of one level, paged.")
+    async def descendants(
+        self,
+        info: strawberry.Info[Context, None],
+        level: JurisdictionLevel | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Jurisdiction]:
+        from registry.resolvers.jurisdictions import jurisdictions
+
+        flt = JurisdictionFilter(level=level, within_code=self.code)
+        return await jurisdictions(info, first=first, after=after, last=last, before=before, filter=flt)
+
+    @strawberry.field(description="Institutions in this node's subtree that you may see, paged.")
+    async def institutions(
+        self,
+        info: strawberry.Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: Annotated[InstitutionFilter, strawberry.lazy("registry.schema.institutions")] | None = None,
+    ) -> Connection[Annotated[Institution, strawberry.lazy("registry.schema.institutions")]]:
+        from registry.resolvers.institutions import institutions
+        from registry.schema.institutions import InstitutionFilter
+
+        flt = InstitutionFilter(types=filter.types if filter else None, within_code=self.code)
+        return await institutions(info, first=first, after=after, last=last, before=before, filter=flt)
+
+    @strawberry.field(description="Cases in this node's subtree that you may see, newest first, paged.")
+    async def cases(
+        self,
+        info: strawberry.Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        open: bool | None = None,
+    ) -> Connection[Annotated[Case, strawberry.lazy("registry.schema.cases")]]:
+        from registry.resolvers.cases import cases
+        from registry.schema.cases import CaseFilter
+
+        flt = CaseFilter(within_code=self.code, open=open)
+        return await cases(info, first=first, after=after, last=last, before=before, filter=flt)
 
     @strawberry.field(description="The node directly above; null for the nation.")
     async def parent(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:
