@@ -119,3 +119,44 @@ async def test_institutions_by_type_inside_the_scope(
         "SHELTER",
     ]
     assert anonymous["institutions"]["edges"] == []
+
+
+async def test_a_childs_household_and_placements_follow_the_scope(
+    owner: asyncpg.Connection[Any], tokens: TokenService, graphql: GraphQLClient
+) -> None:
+    import datetime as dt
+
+    tree = await make_small_tree(owner)
+    org = await make_organisation(owner, tree.nation, kind="POLICE")
+    station = await make_institution(owner, tree.lahore, type="POLICE_STATION", organisation_id=org)
+    household = await owner.fetchval(
+        "INSERT INTO households (reference, size, registered_on, jurisdiction_id, path)"
+        " VALUES ('HH-1', 5, DATE '2026-01-01', $1, $2) RETURNING id",
+        tree.lahore.id,
+        tree.lahore.path,
+    )
+    child = await make_child(owner, tree.lahore)
+    await owner.execute("UPDATE children SET household_id = $1 WHERE id = $2", household, child)
+    await owner.execute(
+        "INSERT INTO placements (child_id, institution_id, kind, started_at, segregated_from_adults,"
+        " jurisdiction_id, path) VALUES ($1, $2, 'POLICE_CUSTODY', $3, false, $4, $5)",
+        child,
+        station,
+        dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+        tree.lahore.id,
+        tree.lahore.path,
+    )
+    officer = await make_user(owner, "DISTRICT_OFFICER", tree.lahore, organisation_id=org)
+    outsider = await make_user(owner, "DISTRICT_OFFICER", tree.karachi, organisation_id=org)
+    query = """{ children { edges { node { household { size children { sex } }
+                placements { kind segregatedFromAdults institution { type } } } } } }"""
+
+    inside = await graphql.data(query, token=user_token(tokens, officer))
+    outside = await graphql.data(query, token=user_token(tokens, outsider))
+
+    node = inside["children"]["edges"][0]["node"]
+    assert node["household"] == {"size": 5, "children": [{"sex": "MALE"}]}
+    assert node["placements"] == [
+        {"kind": "POLICE_CUSTODY", "segregatedFromAdults": False, "institution": {"type": "POLICE_STATION"}}
+    ]
+    assert outside["children"]["edges"] == []

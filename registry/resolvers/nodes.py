@@ -12,6 +12,7 @@ from strawberry import relay
 from registry.schema.cases import Case
 from registry.schema.children import Child
 from registry.schema.context import Context
+from registry.schema.households import Household
 from registry.schema.incidents import Incident
 from registry.schema.institutions import Institution
 from registry.schema.jurisdictions import Jurisdiction
@@ -25,6 +26,7 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "Case": Case,
     "Institution": Institution,
     "Incident": Incident,
+    "Household": Household,
 }
 
 MAX_NODES = 100

@@ -16,6 +16,7 @@ from registry.schema.jurisdictions import Jurisdiction
 if TYPE_CHECKING:
     from registry.schema.cases import Case
     from registry.schema.context import Context
+    from registry.schema.households import Household, Placement
 
 strawberry.enum(models.Sex, description="Sex as recorded.")
 strawberry.enum(models.AgeBand, description="Age band today, from the coarse birth year.")
@@ -56,6 +57,28 @@ class Child(relay.Node):
     async def date_of_birth(self, info: strawberry.Info[Context, None]) -> dt.date | None:
         identity = await info.context.loaders.identity_of(self.row)
         return identity.date_of_birth if identity is not None else None
+
+    @strawberry.field(description="The child's household, if recorded and yours to see.")
+    async def household(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Household, strawberry.lazy("registry.schema.households")] | None:
+        from registry.schema.households import Household
+
+        if self.row.household_id is None:
+            return None
+        row = await info.context.loaders.household_by_id.load(self.row.household_id)
+        return Household.from_row(row) if row is not None else None
+
+    @strawberry.field(
+        description="Placements of the child (custody, homes, shelters) you may see, oldest first."
+    )
+    async def placements(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[Placement, strawberry.lazy("registry.schema.households")]]:
+        from registry.schema.households import Placement
+
+        rows = await info.context.loaders.placements_by_child_id.load(self.db_id)
+        return [Placement.from_row(row) for row in rows]
 
     @strawberry.field(description="The child's cases you may see, oldest first.")
     async def cases(

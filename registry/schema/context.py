@@ -19,15 +19,18 @@ from registry.db.models import (
     CaseKind,
     Child,
     ChildIdentity,
+    Household,
     Incident,
     Institution,
     Jurisdiction,
+    Placement,
 )
 from registry.db.queries import cases as case_queries
 from registry.db.queries import children as child_queries
 from registry.db.queries import incidents as incident_queries
 from registry.db.queries import institutions as institution_queries
 from registry.db.queries import jurisdictions as jurisdiction_queries
+from registry.db.queries import placements as placement_queries
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -75,6 +78,17 @@ class DataLoaders:
         )
         self.incident_by_id: DataLoader[int, Incident | None] = _keyed(
             lambda ids: incident_queries.incidents_by_ids(session, visible_incidents, ids), None
+        )
+        visible_households = scope_filter(principal, Permission.CHILDREN_READ, Household.path)
+        visible_placements = scope_filter(principal, Permission.INCIDENTS_READ, Placement.path)
+        self.household_by_id: DataLoader[int, Household | None] = _keyed(
+            lambda ids: child_queries.households_by_ids(session, visible_households, ids), None
+        )
+        self.children_by_household_id: DataLoader[int, list[Child]] = _keyed(
+            lambda ids: child_queries.children_by_household_ids(session, visible_children, ids), []
+        )
+        self.placements_by_child_id: DataLoader[int, list[Placement]] = _keyed(
+            lambda ids: placement_queries.placements_by_child_ids(session, visible_placements, ids), []
         )
         self._identity_by_child_id: DataLoader[int, ChildIdentity | None] = _keyed(
             lambda ids: child_queries.identities_by_child_ids(session, ids), None

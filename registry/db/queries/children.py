@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.db.models import Child, ChildIdentity, Jurisdiction, Sex
+from registry.db.models import Child, ChildIdentity, Household, Jurisdiction, Sex
 from registry.db.queries.paging import Keyset, apply_keyset, in_list_order
 
 
@@ -55,3 +55,23 @@ async def children_by_ids(
 async def identities_by_child_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, ChildIdentity]:
     result = await session.scalars(select(ChildIdentity).where(ChildIdentity.child_id.in_(ids)))
     return {row.child_id: row for row in result}
+
+
+async def households_by_ids(
+    session: AsyncSession, visible: ColumnElement[bool], ids: Sequence[int]
+) -> dict[int, Household]:
+    result = await session.scalars(select(Household).where(Household.id.in_(ids), visible))
+    return {row.id: row for row in result}
+
+
+async def children_by_household_ids(
+    session: AsyncSession, visible: ColumnElement[bool], household_ids: Sequence[int]
+) -> dict[int, list[Child]]:
+    result = await session.scalars(
+        select(Child).where(Child.household_id.in_(household_ids), visible).order_by(Child.id)
+    )
+    found: dict[int, list[Child]] = {household_id: [] for household_id in household_ids}
+    for row in result:
+        assert row.household_id is not None
+        found[row.household_id].append(row)
+    return found
