@@ -23,7 +23,70 @@ strawberry.enum(
 strawberry.enum(models.RiskLevel, description="Assessed risk to the child.")
 strawberry.enum(models.CaseEventType, description="What happened to a case.")
 
+strawberry.enum(models.ReferralStatus, description="Where a referral stands.")
+strawberry.enum(models.TransferStatus, description="Where a transfer request stands.")
+strawberry.enum(models.InterventionType, description="A service or support given to a child or household.")
+
 MAX_EVENTS = 100
+
+
+@strawberry.type(description="A case referred to a service at an institution or organisation.")
+class Referral:
+    service: models.InterventionType = strawberry.field(description="The service asked for.")
+    status: models.ReferralStatus = strawberry.field(description="Pending, accepted, declined or completed.")
+    requested_at: dt.datetime = strawberry.field(description="When it was made.")
+    responded_at: dt.datetime | None = strawberry.field(description="When the receiving side answered.")
+    to_institution_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, row: models.Referral) -> Referral:
+        return cls(
+            service=row.service,
+            status=row.status,
+            requested_at=row.requested_at,
+            responded_at=row.responded_at,
+            to_institution_id=row.to_institution_id,
+        )
+
+    @strawberry.field(description="The institution referred to, if one is and you may see it.")
+    async def to_institution(self, info: strawberry.Info[Context, None]) -> Institution | None:
+        if self.to_institution_id is None:
+            return None
+        row = await info.context.loaders.institution_by_id.load(self.to_institution_id)
+        return Institution.from_row(row) if row is not None else None
+
+
+@strawberry.type(
+    description="A request to move a case to another jurisdiction, answered by the receiving side."
+)
+class Transfer:
+    status: models.TransferStatus = strawberry.field(
+        description="Requested, accepted, rejected or cancelled."
+    )
+    requested_at: dt.datetime = strawberry.field(description="When it was requested.")
+    responded_at: dt.datetime | None = strawberry.field(description="When the receiving side answered.")
+    from_jurisdiction_id: strawberry.Private[int]
+    to_jurisdiction_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: models.Transfer) -> Transfer:
+        return cls(
+            status=row.status,
+            requested_at=row.requested_at,
+            responded_at=row.responded_at,
+            from_jurisdiction_id=row.from_jurisdiction_id,
+            to_jurisdiction_id=row.to_jurisdiction_id,
+        )
+
+    @strawberry.field(description="The sending jurisdiction.")
+    async def from_jurisdiction(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:
+        row = await info.context.loaders.jurisdiction_by_id.load(self.from_jurisdiction_id)
+        return Jurisdiction.from_row(row) if row is not None else None
+
+    @strawberry.field(description="The receiving jurisdiction.")
+    async def to_jurisdiction(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:
+        row = await info.context.loaders.jurisdiction_by_id.load(self.to_jurisdiction_id)
+        return Jurisdiction.from_row(row) if row is not None else None
 
 
 @strawberry.type(description="One entry of a case's append-only history.")
@@ -90,6 +153,16 @@ class Case(relay.Node):
             return None
         row = await info.context.loaders.institution_by_id.load(self.institution_id)
         return Institution.from_row(row) if row is not None else None
+
+    @strawberry.field(description="Referrals of this case, oldest first.")
+    async def referrals(self, info: strawberry.Info[Context, None]) -> list[Referral]:
+        rows = await info.context.loaders.referrals_by_case_id.load(self.db_id)
+        return [Referral.from_row(row) for row in rows]
+
+    @strawberry.field(description="Transfer requests of this case, oldest first.")
+    async def transfers(self, info: strawberry.Info[Context, None]) -> list[Transfer]:
+        rows = await info.context.loaders.transfers_by_case_id.load(self.db_id)
+        return [Transfer.from_row(row) for row in rows]
 
     @strawberry.field(description="The most recent events, newest first.")
     async def events(self, info: strawberry.Info[Context, None], last: int = 20) -> list[CaseEvent]:

@@ -20,6 +20,55 @@ if TYPE_CHECKING:
 
 strawberry.enum(models.Sex, description="Sex as recorded.")
 strawberry.enum(models.AgeBand, description="Age band today, from the coarse birth year.")
+strawberry.enum(models.ConsentPurpose, description="What consent was given for.")
+strawberry.enum(models.ConsentGiver, description="Who gave it: the child's assent, or a guardian.")
+strawberry.enum(models.OutcomeType, description="What was achieved for the child.")
+strawberry.enum(models.InterventionRecipient, description="Who received an intervention.")
+
+
+@strawberry.type(description="Consent given for the child's data or services; withdrawal is recorded.")
+class Consent:
+    purpose: models.ConsentPurpose = strawberry.field(description="What it was given for.")
+    given_by: models.ConsentGiver = strawberry.field(description="The child's assent, or a guardian.")
+    given_at: dt.datetime = strawberry.field(description="When it was given.")
+    withdrawn_at: dt.datetime | None = strawberry.field(
+        description="When it was withdrawn; null while it holds."
+    )
+
+    @classmethod
+    def from_row(cls, row: models.Consent) -> Consent:
+        return cls(
+            purpose=row.purpose, given_by=row.given_by, given_at=row.given_at, withdrawn_at=row.withdrawn_at
+        )
+
+
+@strawberry.type(description="Something done for the child: education, training, support, legal aid, ...")
+class Intervention:
+    type: models.InterventionType = strawberry.field(description="What was done.")
+    recipient: models.InterventionRecipient = strawberry.field(description="Who received it.")
+    started_on: dt.date = strawberry.field(description="When it began.")
+    ended_on: dt.date | None = strawberry.field(description="When it ended.")
+    completed: bool = strawberry.field(description="Whether it was completed.")
+
+    @classmethod
+    def from_row(cls, row: models.Intervention) -> Intervention:
+        return cls(
+            type=row.type,
+            recipient=row.recipient,
+            started_on=row.started_on,
+            ended_on=row.ended_on,
+            completed=row.completed,
+        )
+
+
+@strawberry.type(description="What was achieved for the child.")
+class Outcome:
+    type: models.OutcomeType = strawberry.field(description="The outcome.")
+    achieved_on: dt.date = strawberry.field(description="When it was achieved.")
+
+    @classmethod
+    def from_row(cls, row: models.Outcome) -> Outcome:
+        return cls(type=row.type, achieved_on=row.achieved_on)
 
 
 @strawberry.type(
@@ -79,6 +128,23 @@ class Child(relay.Node):
 
         rows = await info.context.loaders.placements_by_child_id.load(self.db_id)
         return [Placement.from_row(row) for row in rows]
+
+    @strawberry.field(description="Consents recorded for the child, oldest first.")
+    async def consents(self, info: strawberry.Info[Context, None]) -> list[Consent]:
+        return [
+            Consent.from_row(row) for row in await info.context.loaders.consents_by_child_id.load(self.db_id)
+        ]
+
+    @strawberry.field(description="Interventions for the child you may see, oldest first.")
+    async def interventions(self, info: strawberry.Info[Context, None]) -> list[Intervention]:
+        rows = await info.context.loaders.interventions_by_child_id.load(self.db_id)
+        return [Intervention.from_row(row) for row in rows]
+
+    @strawberry.field(description="Outcomes achieved for the child you may see, oldest first.")
+    async def outcomes(self, info: strawberry.Info[Context, None]) -> list[Outcome]:
+        return [
+            Outcome.from_row(row) for row in await info.context.loaders.outcomes_by_child_id.load(self.db_id)
+        ]
 
     @strawberry.field(description="The child's cases you may see, oldest first.")
     async def cases(

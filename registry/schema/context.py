@@ -19,11 +19,16 @@ from registry.db.models import (
     CaseKind,
     Child,
     ChildIdentity,
+    Consent,
     Household,
     Incident,
     Institution,
+    Intervention,
     Jurisdiction,
+    Outcome,
     Placement,
+    Referral,
+    Transfer,
 )
 from registry.db.queries import cases as case_queries
 from registry.db.queries import children as child_queries
@@ -31,6 +36,7 @@ from registry.db.queries import incidents as incident_queries
 from registry.db.queries import institutions as institution_queries
 from registry.db.queries import jurisdictions as jurisdiction_queries
 from registry.db.queries import placements as placement_queries
+from registry.db.queries.related import rows_by_parent
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -89,6 +95,34 @@ class DataLoaders:
         )
         self.placements_by_child_id: DataLoader[int, list[Placement]] = _keyed(
             lambda ids: placement_queries.placements_by_child_ids(session, visible_placements, ids), []
+        )
+        self.referrals_by_case_id: DataLoader[int, list[Referral]] = _keyed(
+            lambda ids: rows_by_parent(session, Referral, Referral.case_id, ids, order_by=Referral.id), []
+        )
+        self.transfers_by_case_id: DataLoader[int, list[Transfer]] = _keyed(
+            lambda ids: rows_by_parent(session, Transfer, Transfer.case_id, ids, order_by=Transfer.id), []
+        )
+        self.consents_by_child_id: DataLoader[int, list[Consent]] = _keyed(
+            lambda ids: rows_by_parent(session, Consent, Consent.child_id, ids, order_by=Consent.id), []
+        )
+        visible_interventions = scope_filter(principal, Permission.CHILDREN_READ, Intervention.path)
+        visible_outcomes = scope_filter(principal, Permission.CHILDREN_READ, Outcome.path)
+        self.interventions_by_child_id: DataLoader[int, list[Intervention]] = _keyed(
+            lambda ids: rows_by_parent(
+                session,
+                Intervention,
+                Intervention.child_id,
+                ids,
+                order_by=Intervention.id,
+                visible=visible_interventions,
+            ),
+            [],
+        )
+        self.outcomes_by_child_id: DataLoader[int, list[Outcome]] = _keyed(
+            lambda ids: rows_by_parent(
+                session, Outcome, Outcome.child_id, ids, order_by=Outcome.id, visible=visible_outcomes
+            ),
+            [],
         )
         self._identity_by_child_id: DataLoader[int, ChildIdentity | None] = _keyed(
             lambda ids: child_queries.identities_by_child_ids(session, ids), None
