@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TypeVar
+from functools import cached_property
+from typing import Any, TypeVar
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
@@ -14,6 +16,7 @@ from registry.auth.policy import CaseInCharge, can_see_identity, case_filter, sc
 from registry.auth.principal import Principal
 from registry.config import Settings
 from registry.db.models import (
+    Base,
     Case,
     CaseEvent,
     CaseKind,
@@ -38,6 +41,7 @@ from registry.db.queries import jurisdictions as jurisdiction_queries
 from registry.db.queries import placements as placement_queries
 from registry.db.queries.related import rows_by_parent
 
+M = TypeVar("M", bound=Base)
 K = TypeVar("K")
 V = TypeVar("V")
 D = TypeVar("D")
@@ -55,79 +59,101 @@ def _keyed(fetch: Callable[[list[K]], Awaitable[Mapping[K, V]]], default: D) -> 
 
 class DataLoaders:
     """Per-request loaders, so a page of results costs a constant number of statements. Loaders of records
-    apply the policy's visibility predicate: what the principal may not see is simply not found."""
+    apply the policy's visibility predicate: what the principal may not see is simply not found. Each loader
+    (and predicate) is made on first use, so a request pays only for what its query touches."""
 
     def __init__(self, session: AsyncSession, principal: Principal | None) -> None:
         self.session = session
         self.principal = principal
-        visible_children = scope_filter(principal, Permission.CHILDREN_READ, Child.path)
-        visible_cases = case_filter(principal, Permission.CASES_READ, Case.path, Case.assigned_to_id)
-        self.jurisdiction_by_id: DataLoader[int, Jurisdiction | None] = _keyed(
-            lambda ids: jurisdiction_queries.jurisdictions_by_ids(session, ids), None
-        )
-        self.jurisdictions_by_parent_id: DataLoader[int, list[Jurisdiction]] = _keyed(
-            lambda ids: jurisdiction_queries.jurisdictions_by_parent_ids(session, ids), []
-        )
-        self.child_by_id: DataLoader[int, Child | None] = _keyed(
-            lambda ids: child_queries.children_by_ids(session, visible_children, ids), None
-        )
-        self.case_by_id: DataLoader[int, Case | None] = _keyed(
-            lambda ids: case_queries.cases_by_ids(session, visible_cases, ids), None
-        )
-        self.cases_by_child_id: DataLoader[int, list[Case]] = _keyed(
-            lambda ids: case_queries.cases_by_child_ids(session, visible_cases, ids), []
-        )
-        visible_institutions = scope_filter(principal, Permission.JURISDICTIONS_READ, Institution.path)
-        visible_incidents = scope_filter(principal, Permission.INCIDENTS_READ, Incident.path)
-        self.institution_by_id: DataLoader[int, Institution | None] = _keyed(
-            lambda ids: institution_queries.institutions_by_ids(session, visible_institutions, ids), None
-        )
-        self.incident_by_id: DataLoader[int, Incident | None] = _keyed(
-            lambda ids: incident_queries.incidents_by_ids(session, visible_incidents, ids), None
-        )
-        visible_households = scope_filter(principal, Permission.CHILDREN_READ, Household.path)
-        visible_placements = scope_filter(principal, Permission.INCIDENTS_READ, Placement.path)
-        self.household_by_id: DataLoader[int, Household | None] = _keyed(
-            lambda ids: child_queries.households_by_ids(session, visible_households, ids), None
-        )
-        self.children_by_household_id: DataLoader[int, list[Child]] = _keyed(
-            lambda ids: child_queries.children_by_household_ids(session, visible_children, ids), []
-        )
-        self.placements_by_child_id: DataLoader[int, list[Placement]] = _keyed(
-            lambda ids: placement_queries.placements_by_child_ids(session, visible_placements, ids), []
-        )
-        self.referrals_by_case_id: DataLoader[int, list[Referral]] = _keyed(
-            lambda ids: rows_by_parent(session, Referral, Referral.case_id, ids, order_by=Referral.id), []
-        )
-        self.transfers_by_case_id: DataLoader[int, list[Transfer]] = _keyed(
-            lambda ids: rows_by_parent(session, Transfer, Transfer.case_id, ids, order_by=Transfer.id), []
-        )
-        self.consents_by_child_id: DataLoader[int, list[Consent]] = _keyed(
-            lambda ids: rows_by_parent(session, Consent, Consent.child_id, ids, order_by=Consent.id), []
-        )
-        visible_interventions = scope_filter(principal, Permission.CHILDREN_READ, Intervention.path)
-        visible_outcomes = scope_filter(principal, Permission.CHILDREN_READ, Outcome.path)
-        self.interventions_by_child_id: DataLoader[int, list[Intervention]] = _keyed(
-            lambda ids: rows_by_parent(
-                session,
-                Intervention,
-                Intervention.child_id,
-                ids,
-                order_by=Intervention.id,
-                visible=visible_interventions,
-            ),
-            [],
-        )
-        self.outcomes_by_child_id: DataLoader[int, list[Outcome]] = _keyed(
-            lambda ids: rows_by_parent(
-                session, Outcome, Outcome.child_id, ids, order_by=Outcome.id, visible=visible_outcomes
-            ),
-            [],
-        )
-        self._identity_by_child_id: DataLoader[int, ChildIdentity | None] = _keyed(
-            lambda ids: child_queries.identities_by_child_ids(session, ids), None
-        )
         self._events: dict[int, DataLoader[int, list[CaseEvent]]] = {}
+
+    def _visible(self, permission: Permission, path: Any) -> ColumnElement[bool]:
+        return scope_filter(self.principal, permission, path)
+
+    @cached_property
+    def _visible_cases(self) -> ColumnElement[bool]:
+        return case_filter(self.principal, Permission.CASES_READ, Case.path, Case.assigned_to_id)
+
+    @cached_property
+    def jurisdiction_by_id(self) -> DataLoader[int, Jurisdiction | None]:
+        return _keyed(lambda ids: jurisdiction_queries.jurisdictions_by_ids(self.session, ids), None)
+
+    @cached_property
+    def jurisdictions_by_parent_id(self) -> DataLoader[int, list[Jurisdiction]]:
+        return _keyed(lambda ids: jurisdiction_queries.jurisdictions_by_parent_ids(self.session, ids), [])
+
+    @cached_property
+    def child_by_id(self) -> DataLoader[int, Child | None]:
+        visible = self._visible(Permission.CHILDREN_READ, Child.path)
+        return _keyed(lambda ids: child_queries.children_by_ids(self.session, visible, ids), None)
+
+    @cached_property
+    def case_by_id(self) -> DataLoader[int, Case | None]:
+        return _keyed(lambda ids: case_queries.cases_by_ids(self.session, self._visible_cases, ids), None)
+
+    @cached_property
+    def cases_by_child_id(self) -> DataLoader[int, list[Case]]:
+        return _keyed(lambda ids: case_queries.cases_by_child_ids(self.session, self._visible_cases, ids), [])
+
+    @cached_property
+    def institution_by_id(self) -> DataLoader[int, Institution | None]:
+        visible = self._visible(Permission.JURISDICTIONS_READ, Institution.path)
+        return _keyed(lambda ids: institution_queries.institutions_by_ids(self.session, visible, ids), None)
+
+    @cached_property
+    def incident_by_id(self) -> DataLoader[int, Incident | None]:
+        visible = self._visible(Permission.INCIDENTS_READ, Incident.path)
+        return _keyed(lambda ids: incident_queries.incidents_by_ids(self.session, visible, ids), None)
+
+    @cached_property
+    def household_by_id(self) -> DataLoader[int, Household | None]:
+        visible = self._visible(Permission.CHILDREN_READ, Household.path)
+        return _keyed(lambda ids: child_queries.households_by_ids(self.session, visible, ids), None)
+
+    @cached_property
+    def children_by_household_id(self) -> DataLoader[int, list[Child]]:
+        visible = self._visible(Permission.CHILDREN_READ, Child.path)
+        return _keyed(lambda ids: child_queries.children_by_household_ids(self.session, visible, ids), [])
+
+    @cached_property
+    def placements_by_child_id(self) -> DataLoader[int, list[Placement]]:
+        visible = self._visible(Permission.INCIDENTS_READ, Placement.path)
+        return _keyed(lambda ids: placement_queries.placements_by_child_ids(self.session, visible, ids), [])
+
+    @cached_property
+    def referrals_by_case_id(self) -> DataLoader[int, list[Referral]]:
+        return self._children_of(Referral, Referral.case_id, Referral.id)
+
+    @cached_property
+    def transfers_by_case_id(self) -> DataLoader[int, list[Transfer]]:
+        return self._children_of(Transfer, Transfer.case_id, Transfer.id)
+
+    @cached_property
+    def consents_by_child_id(self) -> DataLoader[int, list[Consent]]:
+        return self._children_of(Consent, Consent.child_id, Consent.id)
+
+    @cached_property
+    def interventions_by_child_id(self) -> DataLoader[int, list[Intervention]]:
+        visible = self._visible(Permission.CHILDREN_READ, Intervention.path)
+        return self._children_of(Intervention, Intervention.child_id, Intervention.id, visible)
+
+    @cached_property
+    def outcomes_by_child_id(self) -> DataLoader[int, list[Outcome]]:
+        visible = self._visible(Permission.CHILDREN_READ, Outcome.path)
+        return self._children_of(Outcome, Outcome.child_id, Outcome.id, visible)
+
+    @cached_property
+    def _identity_by_child_id(self) -> DataLoader[int, ChildIdentity | None]:
+        return _keyed(lambda ids: child_queries.identities_by_child_ids(self.session, ids), None)
+
+    def _children_of(
+        self, model: type[M], parent: Any, order_by: Any, visible: ColumnElement[bool] | None = None
+    ) -> DataLoader[int, list[M]]:
+        empty: list[M] = []
+        return _keyed(
+            lambda ids: rows_by_parent(self.session, model, parent, ids, order_by=order_by, visible=visible),
+            empty,
+        )
 
     def events_of(self, last: int) -> DataLoader[int, list[CaseEvent]]:
         """Events of cases, the ``last`` most recent of each; one loader (one statement) per ``last``."""
