@@ -210,20 +210,6 @@ def case_filter(
     return or_(*clauses) if clauses else false()
 
 
-def can_use_case(
-    principal: Principal | None, permission: Permission, path: str, assigned_to_id: int | None
-) -> bool:
-    """The same rule as :func:`case_filter`, for one case already loaded."""
-    if principal is None:
-        return False
-    return any(
-        permission in grant.permissions
-        and is_within(path, grant.path)
-        and (grant.role is not Role.CASE_WORKER or assigned_to_id == principal.id)
-        for grant in principal.grants
-    )
-
-
 def row_security_scopes(principal: Principal | None) -> tuple[str | None, str | None]:
     """The values for ``registry.scope`` (records) and ``registry.admin_scope`` (administrative rows)."""
     if principal is None:
