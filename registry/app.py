@@ -19,6 +19,7 @@ from registry.auth.request import Unauthenticated, authenticate_request
 from registry.auth.tokens import TokenService, load_external_issuer
 from registry.config import Settings
 from registry.db.engine import create_engine, create_session_factory
+from registry.identity_numbers import load_vault
 from registry.schema.builder import build_schema
 from registry.schema.context import Context
 
@@ -43,7 +44,7 @@ async def get_context(request: Request, session: Annotated[AsyncSession, Depends
             detail="invalid or expired access token",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         ) from None
-    return Context(settings, session, principal)
+    return Context(settings, session, principal, request.app.state.identity_numbers)
 
 
 def create_app(settings: Settings, app_database_url: URL) -> FastAPI:
@@ -70,6 +71,7 @@ def create_app(settings: Settings, app_database_url: URL) -> FastAPI:
     app.state.tokens = TokenService(
         settings, load_signing_keys(settings.keys_dir), external=load_external_issuer(settings)
     )
+    app.state.identity_numbers = load_vault(settings.keys_dir)
     app.include_router(oauth.router)
 
     graphql = GraphQLRouter[Context, None](

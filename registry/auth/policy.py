@@ -33,6 +33,17 @@ RECORD_PERMISSIONS = frozenset(
     }
 )
 
+# Permissions that let a principal see the staff holding roles inside the grant's subtree.
+STAFF_VISIBLE_WITH = frozenset(
+    {
+        Permission.USERS_MANAGE,
+        Permission.CASES_READ,
+        Permission.CHILDREN_READ,
+        Permission.INCIDENTS_READ,
+        Permission.AUDIT_READ,
+    }
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
@@ -145,6 +156,12 @@ def lquery_array(paths: Sequence[str]) -> str | None:
     return "{" + ",".join(f"{path}.*" for path in paths) + "}" if paths else None
 
 
+def matches_scope(path_column: Any, scope: str) -> ColumnElement[bool]:
+    """``path ? '{…}'::lquery[]``: the form row-level security uses too, so both walls hit the GiST index."""
+    predicate: ColumnElement[bool] = path_column.op("?")(cast(literal(scope, Text()), LqueryArray()))
+    return predicate
+
+
 def scope_filter(
     principal: Principal | None, permission: Permission, path_column: Any
 ) -> ColumnElement[bool]:
@@ -153,8 +170,7 @@ def scope_filter(
     scope = lquery_array(paths)
     if scope is None:
         return false()
-    predicate: ColumnElement[bool] = path_column.op("?")(cast(literal(scope, Text()), LqueryArray()))
-    return predicate
+    return matches_scope(path_column, scope)
 
 
 def identity_search_filter(
@@ -179,7 +195,7 @@ def identity_search_filter(
     )
     in_charge = Case.assigned_to_id == principal.id
     if supervising is not None:
-        in_charge = or_(in_charge, Case.path.op("?")(cast(literal(supervising, Text()), LqueryArray())))
+        in_charge = or_(in_charge, matches_scope(Case.path, supervising))
     allowed_case = (
         select(Case.id)
         .where(Case.child_id == child_id, Case.kind == CaseKind.CHILD_IN_CONFLICT_WITH_LAW, in_charge)
@@ -205,7 +221,7 @@ def case_filter(
         scope = lquery_array(paths)
         if scope is None:
             continue
-        inside: ColumnElement[bool] = path_column.op("?")(cast(literal(scope, Text()), LqueryArray()))
+        inside = matches_scope(path_column, scope)
         clauses.append(and_(inside, assigned_to_column == principal.id) if narrowed else inside)
     return or_(*clauses) if clauses else false()
 
@@ -222,3 +238,46 @@ def row_security_scopes(principal: Principal | None) -> tuple[str | None, str | 
 def _roots(paths: Iterable[str]) -> list[str]:
     unique = sorted(set(paths))
     return [p for p in unique if not any(p != other and is_within(p, other) for other in unique)]
+
+
+def _staff_scope(principal: Principal) -> str | None:
+    return lquery_array(
+        _roots(grant.path for grant in principal.grants if grant.permissions & STAFF_VISIBLE_WITH)
+    )
+
+
+def user_filter(principal: Principal | None, user_id_column: Any) -> ColumnElement[bool]:
+    """People the principal may see (name, organisation, roles): themselves, and anyone holding a role inside
+    a subtree where the principal manages staff, works cases or audits. A district has no business listing
+    another district's staff, and a national analyst (aggregates only) sees no one."""
+    from registry.db.models import RoleAssignment
+
+    if principal is None:
+        return false()
+    itself = user_id_column == principal.id if principal.kind is PrincipalKind.USER else false()
+    scope = _staff_scope(principal)
+    if scope is None:
+        return itself
+    holds_role_inside = (
+        select(RoleAssignment.id)
+        .where(
+            RoleAssignment.user_id == user_id_column,
+            matches_scope(RoleAssignment.path, scope),
+        )
+        .exists()
+    )
+    return or_(itself, holds_role_inside)
+
+
+def role_assignment_filter(
+    principal: Principal | None, user_id_column: Any, path_column: Any
+) -> ColumnElement[bool]:
+    """Roles the principal may see: all of their own, and others' inside the subtrees of
+    :func:`user_filter`."""
+    if principal is None:
+        return false()
+    itself = user_id_column == principal.id if principal.kind is PrincipalKind.USER else false()
+    scope = _staff_scope(principal)
+    if scope is None:
+        return itself
+    return or_(itself, matches_scope(path_column, scope))

@@ -12,7 +12,7 @@ from registry.db.models import Case as CaseRow
 from registry.db.queries import cases as queries
 from registry.schema.cases import Case, CaseFilter
 from registry.schema.context import Context
-from registry.schema.relay import Connection, rows_connection
+from registry.schema.relay import Connection, database_id, rows_connection
 
 
 async def cases(
@@ -30,9 +30,16 @@ async def cases(
         stages=given.stages or (),
         risk_levels=given.risk_levels or (),
         within_code=given.within_code,
+        levels=given.levels or (),
         open=given.open,
+        assigned_to_id=(
+            database_id(given.assigned_to, "User", field="assignedTo") if given.assigned_to else None
+        ),
+        unassigned=given.unassigned,
         opened_from=given.opened_from,
         opened_before=given.opened_before,
+        closed_from=given.closed_from,
+        closed_before=given.closed_before,
     )
     visible = case_filter(context.principal, Permission.CASES_READ, CaseRow.path, CaseRow.assigned_to_id)
     return await rows_connection(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 
 import strawberry
@@ -10,6 +11,7 @@ from sqlalchemy import and_
 from registry.auth.permissions import Permission
 from registry.auth.policy import identity_search_filter, scope_filter
 from registry.db.models import Child as ChildRow
+from registry.db.models.children import birth_years_in_band
 from registry.db.queries import children as queries
 from registry.errors import InvalidInput
 from registry.schema.children import Child, ChildFilter
@@ -30,9 +32,21 @@ async def children(
     if given.name is not None and not 2 <= len(given.name.strip()) <= 200:
         raise InvalidInput("A name to search needs 2 to 200 characters.", field="name")
     name = given.name.strip() if given.name is not None else None
-    flt = queries.ChildFilter(sexes=given.sexes or (), within_code=given.within_code, name=name)
+    today = dt.date.today()
+    flt = queries.ChildFilter(
+        sexes=given.sexes or (),
+        within_code=given.within_code,
+        birth_years=[birth_years_in_band(band, today) for band in given.age_bands or ()],
+        name=name,
+        identity_number_index=(
+            context.identity_numbers.blind_index(given.identity_number)
+            if given.identity_number is not None
+            else None
+        ),
+    )
     visible = scope_filter(context.principal, Permission.CHILDREN_READ, ChildRow.path)
-    if name is not None:
+    # Searching by identity must not reveal that a child one may not identify exists.
+    if name is not None or flt.identity_number_index is not None:
         visible = and_(
             visible,
             identity_search_filter(

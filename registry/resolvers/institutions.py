@@ -15,7 +15,7 @@ from registry.db.queries import institutions as queries
 from registry.schema.context import Context
 from registry.schema.incidents import Incident, IncidentFilter
 from registry.schema.institutions import Institution, InstitutionFilter
-from registry.schema.relay import Connection, rows_connection
+from registry.schema.relay import Connection, database_id, rows_connection
 
 
 async def institutions(
@@ -54,7 +54,7 @@ async def incidents(
     given = filter or IncidentFilter()
     station_id = None
     if given.police_station is not None:
-        station_id = int(given.police_station.node_id) if given.police_station.node_id.isdigit() else -1
+        station_id = database_id(given.police_station, "Institution", field="policeStation")
     flt = incident_queries.IncidentFilter(
         directions=given.directions or (),
         offences=given.offences or (),

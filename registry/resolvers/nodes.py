@@ -16,7 +16,9 @@ from registry.schema.households import Household
 from registry.schema.incidents import Incident
 from registry.schema.institutions import Institution
 from registry.schema.jurisdictions import Jurisdiction
-from registry.schema.users import ApiClient
+from registry.schema.organisations import Organisation
+from registry.schema.programmes import Programme
+from registry.schema.users import ApiClient, User
 
 # Every type that implements Node, by its GraphQL name.
 NODE_TYPES: dict[str, type[relay.Node]] = {
@@ -27,6 +29,9 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "Institution": Institution,
     "Incident": Incident,
     "Household": Household,
+    "Organisation": Organisation,
+    "Programme": Programme,
+    "User": User,
 }
 
 MAX_NODES = 100

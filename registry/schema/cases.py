@@ -10,7 +10,8 @@ from strawberry import relay
 
 from registry.db import models
 from registry.schema.institutions import Institution
-from registry.schema.jurisdictions import Jurisdiction
+from registry.schema.jurisdictions import Jurisdiction, load_jurisdiction
+from registry.schema.users import User, load_user
 
 if TYPE_CHECKING:
     from registry.schema.children import Child
@@ -80,13 +81,11 @@ class Transfer:
 
     @strawberry.field(description="The sending jurisdiction.")
     async def from_jurisdiction(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:
-        row = await info.context.loaders.jurisdiction_by_id.load(self.from_jurisdiction_id)
-        return Jurisdiction.from_row(row) if row is not None else None
+        return await load_jurisdiction(info, self.from_jurisdiction_id)
 
     @strawberry.field(description="The receiving jurisdiction.")
     async def to_jurisdiction(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:
-        row = await info.context.loaders.jurisdiction_by_id.load(self.to_jurisdiction_id)
-        return Jurisdiction.from_row(row) if row is not None else None
+        return await load_jurisdiction(info, self.to_jurisdiction_id)
 
 
 @strawberry.type(description="One entry of a case's append-only history.")
@@ -116,6 +115,7 @@ class Case(relay.Node):
     child_id: strawberry.Private[int]
     jurisdiction_id: strawberry.Private[int]
     institution_id: strawberry.Private[int | None]
+    assigned_to_id: strawberry.Private[int | None]
 
     @classmethod
     def from_row(cls, row: models.Case) -> Case:
@@ -131,12 +131,16 @@ class Case(relay.Node):
             child_id=row.child_id,
             jurisdiction_id=row.jurisdiction_id,
             institution_id=row.institution_id,
+            assigned_to_id=row.assigned_to_id,
         )
 
     @strawberry.field(description="The jurisdiction that owns the case.")
     async def jurisdiction(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:
-        row = await info.context.loaders.jurisdiction_by_id.load(self.jurisdiction_id)
-        return Jurisdiction.from_row(row) if row is not None else None
+        return await load_jurisdiction(info, self.jurisdiction_id)
+
+    @strawberry.field(description="The caseworker the case is assigned to; null if none or not yours to see.")
+    async def assigned_to(self, info: strawberry.Info[Context, None]) -> User | None:
+        return await load_user(info, self.assigned_to_id)
 
     @strawberry.field(description="The child the case is about; null if you may not see the child.")
     async def child(
@@ -191,6 +195,16 @@ class CaseFilter:
     within_code: str | None = strawberry.field(
         default=None, description="Only cases in the subtree of this jurisdiction (by code)."
     )
+    levels: list[models.JurisdictionLevel] | None = strawberry.field(
+        default=None,
+        description="Only cases owned by a jurisdiction at one of these levels (e.g. DISTRICT).",
+    )
+    assigned_to: relay.GlobalID | None = strawberry.field(
+        default=None, description="Only cases assigned to this person (a `User` ID)."
+    )
+    unassigned: bool | None = strawberry.field(
+        default=None, description="Only cases without (true) or with (false) an assigned caseworker."
+    )
     open: bool | None = strawberry.field(
         default=None, description="Only open (true) or closed (false) cases."
     )
@@ -198,3 +212,7 @@ class CaseFilter:
         default=None, description="Opened at or after this time."
     )
     opened_before: dt.datetime | None = strawberry.field(default=None, description="Opened before this time.")
+    closed_from: dt.datetime | None = strawberry.field(
+        default=None, description="Closed at or after this time."
+    )
+    closed_before: dt.datetime | None = strawberry.field(default=None, description="Closed before this time.")

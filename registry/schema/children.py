@@ -11,7 +11,8 @@ from strawberry import relay
 
 from registry.db import models
 from registry.db.models.children import age_band
-from registry.schema.jurisdictions import Jurisdiction
+from registry.schema.jurisdictions import Jurisdiction, load_jurisdiction
+from registry.schema.programmes import Programme
 
 if TYPE_CHECKING:
     from registry.schema.cases import Case
@@ -24,6 +25,21 @@ strawberry.enum(models.ConsentPurpose, description="What consent was given for."
 strawberry.enum(models.ConsentGiver, description="Who gave it: the child's assent, or a guardian.")
 strawberry.enum(models.OutcomeType, description="What was achieved for the child.")
 strawberry.enum(models.InterventionRecipient, description="Who received an intervention.")
+strawberry.enum(models.GuardianRelationship, description="How a guardian is related to the child.")
+
+
+@strawberry.type(description="A parent or other guardian of a child (personal data).")
+class Guardian:
+    full_name: str = strawberry.field(description="Full name.")
+    relationship: models.GuardianRelationship = strawberry.field(description="Relationship to the child.")
+    phone: str | None = strawberry.field(description="Phone number, if given.")
+    is_primary: bool = strawberry.field(description="Whether this is the child's primary guardian.")
+
+    @classmethod
+    def from_row(cls, row: models.Guardian) -> Guardian:
+        return cls(
+            full_name=row.full_name, relationship=row.relationship, phone=row.phone, is_primary=row.is_primary
+        )
 
 
 @strawberry.type(description="Consent given for the child's data or services; withdrawal is recorded.")
@@ -49,6 +65,7 @@ class Intervention:
     started_on: dt.date = strawberry.field(description="When it began.")
     ended_on: dt.date | None = strawberry.field(description="When it ended.")
     completed: bool = strawberry.field(description="Whether it was completed.")
+    programme_id: strawberry.Private[int | None]
 
     @classmethod
     def from_row(cls, row: models.Intervention) -> Intervention:
@@ -58,7 +75,15 @@ class Intervention:
             started_on=row.started_on,
             ended_on=row.ended_on,
             completed=row.completed,
+            programme_id=row.programme_id,
         )
+
+    @strawberry.field(description="The programme it was part of, if any.")
+    async def programme(self, info: strawberry.Info[Context, None]) -> Programme | None:
+        if self.programme_id is None:
+            return None
+        row = await info.context.loaders.programme_by_id.load(self.programme_id)
+        return Programme.from_row(row) if row is not None else None
 
 
 @strawberry.type(description="What was achieved for the child.")
@@ -94,8 +119,7 @@ class Child(relay.Node):
 
     @strawberry.field(description="The jurisdiction the child belongs to.")
     async def jurisdiction(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:
-        row = await info.context.loaders.jurisdiction_by_id.load(self.row.jurisdiction_id)
-        return Jurisdiction.from_row(row) if row is not None else None
+        return await load_jurisdiction(info, self.row.jurisdiction_id)
 
     @strawberry.field(description="Full name (personal data).")
     async def full_name(self, info: strawberry.Info[Context, None]) -> str | None:
@@ -106,6 +130,21 @@ class Child(relay.Node):
     async def date_of_birth(self, info: strawberry.Info[Context, None]) -> dt.date | None:
         identity = await info.context.loaders.identity_of(self.row)
         return identity.date_of_birth if identity is not None else None
+
+    @strawberry.field(description="National registration number (B-Form / CRC), if known (personal data).")
+    async def identity_number(self, info: strawberry.Info[Context, None]) -> str | None:
+        identity = await info.context.loaders.identity_of(self.row)
+        if identity is None or identity.identity_number_ciphertext is None:
+            return None
+        assert identity.identity_number_key_id is not None
+        return info.context.identity_numbers.decrypt(
+            identity.identity_number_key_id, identity.identity_number_ciphertext, child_id=self.db_id
+        )
+
+    @strawberry.field(description="Parents and other guardians, primary first (personal data).")
+    async def guardians(self, info: strawberry.Info[Context, None]) -> list[Guardian]:
+        rows = await info.context.loaders.guardians_of(self.row)
+        return [Guardian.from_row(row) for row in sorted(rows, key=lambda row: not row.is_primary)]
 
     @strawberry.field(description="The child's household, if recorded and yours to see.")
     async def household(
@@ -169,8 +208,16 @@ class ChildFilter:
     within_code: str | None = strawberry.field(
         default=None, description="Only children in the subtree of this jurisdiction (by code)."
     )
+    age_bands: list[models.AgeBand] | None = strawberry.field(
+        default=None, description="Only children in these age bands today."
+    )
     name: str | None = strawberry.field(
         default=None,
         description="Names similar to this one (trigram similarity, tolerant of romanised spelling). Only "
         "children whose identity you may see are searched.",
+    )
+    identity_number: str | None = strawberry.field(
+        default=None,
+        description="Exactly this national registration number (separators ignored). Only children whose "
+        "identity you may see are searched.",
     )

@@ -12,7 +12,14 @@ from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 from registry.auth.permissions import Permission
-from registry.auth.policy import CaseInCharge, can_see_identity, case_filter, scope_filter
+from registry.auth.policy import (
+    CaseInCharge,
+    can_see_identity,
+    case_filter,
+    role_assignment_filter,
+    scope_filter,
+    user_filter,
+)
 from registry.auth.principal import Principal
 from registry.config import Settings
 from registry.db.models import (
@@ -23,23 +30,31 @@ from registry.db.models import (
     Child,
     ChildIdentity,
     Consent,
+    Guardian,
     Household,
     Incident,
     Institution,
     Intervention,
     Jurisdiction,
+    Organisation,
     Outcome,
     Placement,
+    Programme,
     Referral,
+    RoleAssignment,
     Transfer,
+    User,
 )
 from registry.db.queries import cases as case_queries
 from registry.db.queries import children as child_queries
 from registry.db.queries import incidents as incident_queries
 from registry.db.queries import institutions as institution_queries
 from registry.db.queries import jurisdictions as jurisdiction_queries
+from registry.db.queries import organisations as organisation_queries
 from registry.db.queries import placements as placement_queries
+from registry.db.queries import users as user_queries
 from registry.db.queries.related import rows_by_parent
+from registry.identity_numbers import IdentityNumberVault
 
 M = TypeVar("M", bound=Base)
 K = TypeVar("K")
@@ -143,6 +158,28 @@ class DataLoaders:
         return self._children_of(Outcome, Outcome.child_id, Outcome.id, visible)
 
     @cached_property
+    def organisation_by_id(self) -> DataLoader[int, Organisation | None]:
+        return _keyed(lambda ids: organisation_queries.organisations_by_ids(self.session, ids), None)
+
+    @cached_property
+    def programme_by_id(self) -> DataLoader[int, Programme | None]:
+        return _keyed(lambda ids: organisation_queries.programmes_by_ids(self.session, ids), None)
+
+    @cached_property
+    def user_by_id(self) -> DataLoader[int, User | None]:
+        visible = user_filter(self.principal, User.id)
+        return _keyed(lambda ids: user_queries.users_by_ids(self.session, visible, ids), None)
+
+    @cached_property
+    def role_assignments_by_user_id(self) -> DataLoader[int, list[RoleAssignment]]:
+        visible = role_assignment_filter(self.principal, RoleAssignment.user_id, RoleAssignment.path)
+        return _keyed(lambda ids: user_queries.role_assignments_by_user_ids(self.session, visible, ids), [])
+
+    @cached_property
+    def _guardians_by_child_id(self) -> DataLoader[int, list[Guardian]]:
+        return self._children_of(Guardian, Guardian.child_id, Guardian.id)
+
+    @cached_property
     def _identity_by_child_id(self) -> DataLoader[int, ChildIdentity | None]:
         return _keyed(lambda ids: child_queries.identities_by_child_ids(self.session, ids), None)
 
@@ -165,6 +202,15 @@ class DataLoaders:
 
     async def identity_of(self, child: Child) -> ChildIdentity | None:
         """The child's identity if the policy allows it; otherwise :class:`PersonalDataWithheld`."""
+        await self._check_identity_visible(child)
+        return await self._identity_by_child_id.load(child.id)
+
+    async def guardians_of(self, child: Child) -> list[Guardian]:
+        """The child's guardians (personal data, under the same rule as the child's identity)."""
+        await self._check_identity_visible(child)
+        return await self._guardians_by_child_id.load(child.id)
+
+    async def _check_identity_visible(self, child: Child) -> None:
         from registry.errors import PersonalDataWithheld
 
         cases: list[Case] = await self.cases_by_child_id.load(child.id) if child.identity_restricted else []
@@ -176,13 +222,19 @@ class DataLoaders:
             self.principal, child.path, restricted=child.identity_restricted, cases=in_charge
         ):
             raise PersonalDataWithheld("Personal data withheld: you may not see this child's identity.")
-        return await self._identity_by_child_id.load(child.id)
 
 
 class Context(BaseContext):
-    def __init__(self, settings: Settings, session: AsyncSession, principal: Principal | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        session: AsyncSession,
+        principal: Principal | None,
+        identity_numbers: IdentityNumberVault,
+    ) -> None:
         super().__init__()
         self.settings = settings
+        self.identity_numbers = identity_numbers
         self.session = session
         # None for an anonymous request: it may read the public jurisdiction tree and nothing else.
         self.principal = principal

@@ -10,7 +10,7 @@ from strawberry import relay
 
 from registry.db import models
 from registry.schema.institutions import Institution
-from registry.schema.jurisdictions import Jurisdiction
+from registry.schema.jurisdictions import Jurisdiction, load_jurisdiction
 
 if TYPE_CHECKING:
     from registry.schema.children import Child
@@ -35,8 +35,7 @@ class Household(relay.Node):
 
     @strawberry.field(description="Where the household lives.")
     async def jurisdiction(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:
-        row = await info.context.loaders.jurisdiction_by_id.load(self.jurisdiction_id)
-        return Jurisdiction.from_row(row) if row is not None else None
+        return await load_jurisdiction(info, self.jurisdiction_id)
 
     @strawberry.field(description="The household's children that you may see.")
     async def children(

@@ -10,7 +10,7 @@ from strawberry import relay
 
 from registry.db import models
 from registry.schema.institutions import Institution
-from registry.schema.jurisdictions import Jurisdiction
+from registry.schema.jurisdictions import Jurisdiction, load_jurisdiction
 
 if TYPE_CHECKING:
     from registry.schema.cases import Case
@@ -48,8 +48,7 @@ class Incident(relay.Node):
 
     @strawberry.field(description="The police station's jurisdiction.")
     async def jurisdiction(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:
-        row = await info.context.loaders.jurisdiction_by_id.load(self.row.jurisdiction_id)
-        return Jurisdiction.from_row(row) if row is not None else None
+        return await load_jurisdiction(info, self.row.jurisdiction_id)
 
     @strawberry.field(description="The child concerned; null if unknown or not yours to see.")
     async def child(

@@ -8,7 +8,8 @@ import strawberry
 from strawberry import relay
 
 from registry.db import models
-from registry.schema.jurisdictions import Jurisdiction
+from registry.schema.jurisdictions import Jurisdiction, load_jurisdiction
+from registry.schema.organisations import Organisation, load_organisation
 
 if TYPE_CHECKING:
     from registry.schema.context import Context
@@ -28,6 +29,7 @@ class Institution(relay.Node):
     capacity: int | None = strawberry.field(description="How many children it can serve or hold, if known.")
     active: bool = strawberry.field(description="Whether it is in operation.")
     jurisdiction_id: strawberry.Private[int]
+    organisation_id: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: models.Institution) -> Institution:
@@ -39,12 +41,16 @@ class Institution(relay.Node):
             capacity=row.capacity,
             active=row.active,
             jurisdiction_id=row.jurisdiction_id,
+            organisation_id=row.organisation_id,
         )
+
+    @strawberry.field(description="The organisation that runs it.")
+    async def organisation(self, info: strawberry.Info[Context, None]) -> Organisation | None:
+        return await load_organisation(info, self.organisation_id)
 
     @strawberry.field(description="Where the institution is.")
     async def jurisdiction(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:
-        row = await info.context.loaders.jurisdiction_by_id.load(self.jurisdiction_id)
-        return Jurisdiction.from_row(row) if row is not None else None
+        return await load_jurisdiction(info, self.jurisdiction_id)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

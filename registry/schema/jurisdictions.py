@@ -106,8 +106,7 @@ class Jurisdiction(relay.Node):
     async def parent(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:
         if self.parent_id is None:
             return None
-        row = await info.context.loaders.jurisdiction_by_id.load(self.parent_id)
-        return Jurisdiction.from_row(row) if row is not None else None
+        return await load_jurisdiction(info, self.parent_id)
 
     @strawberry.field(description="The nodes directly below, in a stable order.")
     async def children(self, info: strawberry.Info[Context, None]) -> list[Jurisdiction]:
@@ -129,3 +128,11 @@ class JurisdictionFilter:
     within_code: str | None = strawberry.field(
         default=None, description="Only nodes anywhere below this node (not the node itself)."
     )
+
+
+async def load_jurisdiction(
+    info: strawberry.Info[Context, None], jurisdiction_id: int
+) -> Jurisdiction | None:
+    """A jurisdiction by id, batched with every other one the request asks for."""
+    row = await info.context.loaders.jurisdiction_by_id.load(jurisdiction_id)
+    return Jurisdiction.from_row(row) if row is not None else None

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
+import strawberry.relay
 
 from registry.db.queries.paging import Keyset
 from registry.errors import InvalidInput
@@ -46,6 +47,14 @@ def page_size(requested: int | None, *, maximum: int, default: int = 50, field: 
     if size < 0 or size > maximum:
         raise InvalidInput(f"`{field}` must be between 0 and {maximum}.", field=field)
     return size
+
+
+def database_id(global_id: strawberry.relay.GlobalID, type_name: str, *, field: str) -> int:
+    """The row id inside a global ID of ``type_name``. Another type's ID or a malformed one is a bad input;
+    whether the row exists (and is the caller's to see) is for the query to find out."""
+    if global_id.type_name != type_name or not global_id.node_id.isdigit():
+        raise InvalidInput(f"Expected the ID of a {type_name}.", field=field)
+    return int(global_id.node_id)
 
 
 @strawberry.type(description="Where a page sits in its list.")

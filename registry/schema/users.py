@@ -11,7 +11,8 @@ from strawberry import relay
 from registry.auth.principal import Grant, Principal, PrincipalKind
 from registry.db import models
 from registry.schema.errors import MutationError
-from registry.schema.jurisdictions import Jurisdiction
+from registry.schema.jurisdictions import Jurisdiction, load_jurisdiction
+from registry.schema.organisations import Organisation, load_organisation
 
 if TYPE_CHECKING:
     from registry.schema.context import Context
@@ -30,8 +31,7 @@ class ViewerGrant:
 
     @strawberry.field(description="The top of the subtree the grant covers.")
     async def jurisdiction(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:
-        row = await info.context.loaders.jurisdiction_by_id.load(self.jurisdiction_id)
-        return Jurisdiction.from_row(row) if row is not None else None
+        return await load_jurisdiction(info, self.jurisdiction_id)
 
     @classmethod
     def from_grant(cls, grant: Grant) -> ViewerGrant:
@@ -57,6 +57,62 @@ class Viewer:
         )
 
 
+@strawberry.type(description="A role a person holds over one subtree of the jurisdiction tree.")
+class RoleAssignment:
+    role: models.Role = strawberry.field(description="The role.")
+    jurisdiction_id: strawberry.Private[int]
+
+    @strawberry.field(description="The top of the subtree the role covers.")
+    async def jurisdiction(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:
+        return await load_jurisdiction(info, self.jurisdiction_id)
+
+
+@strawberry.type(
+    description="A person working in the registry: caseworker, officer, manager, police monitor, analyst, "
+    "auditor or administrator. Visible to themselves and to those who manage, audit or work cases where "
+    "the person holds a role."
+)
+class User(relay.Node):
+    db_id: relay.NodeID[int]
+    username: str = strawberry.field(description="Sign-in name.")
+    display_name: str = strawberry.field(description="Name shown to colleagues.")
+    active: bool = strawberry.field(description="False once the person may no longer sign in.")
+    organisation_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: models.User) -> User:
+        return cls(
+            db_id=row.id,
+            username=row.username,
+            display_name=row.display_name,
+            active=row.active,
+            organisation_id=row.organisation_id,
+        )
+
+    @strawberry.field(description="The organisation the person works for.")
+    async def organisation(self, info: strawberry.Info[Context, None]) -> Organisation | None:
+        return await load_organisation(info, self.organisation_id)
+
+    @strawberry.field(description="The person's roles you may see, in the order they were given.")
+    async def roles(self, info: strawberry.Info[Context, None]) -> list[RoleAssignment]:
+        rows = await info.context.loaders.role_assignments_by_user_id.load(self.db_id)
+        return [RoleAssignment(role=row.role, jurisdiction_id=row.jurisdiction_id) for row in rows]
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info[Context, None], node_ids: list[str], required: bool = False
+    ) -> list[User | None]:
+        loaded = await info.context.loaders.user_by_id.load_many([int(i) for i in node_ids])
+        return [cls.from_row(row) if row is not None else None for row in loaded]
+
+
+async def load_user(info: strawberry.Info[Context, None], user_id: int | None) -> User | None:
+    if user_id is None:
+        return None
+    row = await info.context.loaders.user_by_id.load(user_id)
+    return User.from_row(row) if row is not None else None
+
+
 @strawberry.type(description="A third-party application's OAuth client (client credentials grant).")
 class ApiClient(relay.Node):
     db_id: relay.NodeID[int]
@@ -69,8 +125,7 @@ class ApiClient(relay.Node):
 
     @strawberry.field(description="The jurisdiction the client is bound to.")
     async def jurisdiction(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:
-        row = await info.context.loaders.jurisdiction_by_id.load(self.jurisdiction_id)
-        return Jurisdiction.from_row(row) if row is not None else None
+        return await load_jurisdiction(info, self.jurisdiction_id)
 
     @classmethod
     def from_row(cls, row: models.ApiClient) -> ApiClient:

@@ -50,19 +50,37 @@ class AgeBand(enum.StrEnum):
     AGE_18_AND_OVER = "AGE_18_AND_OVER"
 
 
+# Whole years of age each band spans; the last is open-ended.
+AGE_BAND_YEARS: dict[AgeBand, tuple[int, int | None]] = {
+    AgeBand.AGE_0_4: (0, 4),
+    AgeBand.AGE_5_9: (5, 9),
+    AgeBand.AGE_10_14: (10, 14),
+    AgeBand.AGE_15_17: (15, 17),
+    AgeBand.AGE_18_AND_OVER: (18, None),
+}
+
+
+def _age(birth_year: int, on: dt.date) -> int:
+    """Whole years from 1 July of ``birth_year`` (birth years are coarse on purpose, so the exact birthday
+    is not needed)."""
+    return on.year - birth_year - (1 if on < dt.date(on.year, 7, 1) else 0)
+
+
 def age_band(birth_year: int, on: dt.date) -> AgeBand:
-    """The band of a child born in ``birth_year`` on the date ``on``, counting whole years from 1 July
-    (birth years are coarse on purpose, so the exact birthday is not needed)."""
-    age = on.year - birth_year - (1 if on < dt.date(on.year, 7, 1) else 0)
-    for upper, band in (
-        (4, AgeBand.AGE_0_4),
-        (9, AgeBand.AGE_5_9),
-        (14, AgeBand.AGE_10_14),
-        (17, AgeBand.AGE_15_17),
-    ):
-        if age <= upper:
+    """The band of a child born in ``birth_year`` on the date ``on``."""
+    age = _age(birth_year, on)
+    for band, (_, upper) in AGE_BAND_YEARS.items():
+        if upper is None or age <= upper:
             return band
-    return AgeBand.AGE_18_AND_OVER
+    raise AssertionError("the last band is open-ended")
+
+
+def birth_years_in_band(band: AgeBand, on: dt.date) -> tuple[int | None, int | None]:
+    """``(earliest, latest)`` birth year of the children in ``band`` on ``on``; None where a band is open
+    (the last has no earliest; the first no latest, as a child born this year before 1 July is "-1")."""
+    lower, upper = AGE_BAND_YEARS[band]
+    year_zero = _age(0, on)  # the age of someone born in year 0: birth year = year_zero - age
+    return (year_zero - upper if upper is not None else None), (year_zero - lower if lower > 0 else None)
 
 
 class Household(IdMixin, JurisdictionBoundMixin, VersionedMixin, Base):

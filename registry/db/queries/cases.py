@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.db.models import Case, CaseEvent, CaseKind, CaseStage, Jurisdiction, RiskLevel
+from registry.db.models import (
+    Case,
+    CaseEvent,
+    CaseKind,
+    CaseStage,
+    Jurisdiction,
+    JurisdictionLevel,
+    RiskLevel,
+)
 from registry.db.queries.paging import Keyset, apply_keyset, in_list_order
 
 
@@ -20,10 +28,15 @@ class CaseFilter:
     risk_levels: Sequence[RiskLevel] = ()
     # Only cases in the subtree of this jurisdiction.
     within_code: str | None = None
+    # Only cases owned by a jurisdiction at one of these levels.
+    levels: Sequence[JurisdictionLevel] = ()
     open: bool | None = None
     assigned_to_id: int | None = None
+    unassigned: bool | None = None
     opened_from: dt.datetime | None = None
     opened_before: dt.datetime | None = None
+    closed_from: dt.datetime | None = None
+    closed_before: dt.datetime | None = None
 
 
 def _filtered(visible: ColumnElement[bool], flt: CaseFilter) -> Select[Case]:
@@ -37,16 +50,27 @@ def _filtered(visible: ColumnElement[bool], flt: CaseFilter) -> Select[Case]:
     if flt.within_code is not None:
         root = select(Jurisdiction.path).where(Jurisdiction.code == flt.within_code).scalar_subquery()
         statement = statement.where(Case.path.op("<@")(root))
+    if flt.levels:
+        at_levels = select(Jurisdiction.id).where(Jurisdiction.level.in_(flt.levels))
+        statement = statement.where(Case.jurisdiction_id.in_(at_levels))
     if flt.open is not None:
         statement = statement.where(
             (Case.stage != CaseStage.CLOSED) if flt.open else (Case.stage == CaseStage.CLOSED)
         )
     if flt.assigned_to_id is not None:
         statement = statement.where(Case.assigned_to_id == flt.assigned_to_id)
+    if flt.unassigned is not None:
+        statement = statement.where(
+            Case.assigned_to_id.is_(None) if flt.unassigned else Case.assigned_to_id.is_not(None)
+        )
     if flt.opened_from is not None:
         statement = statement.where(Case.opened_at >= flt.opened_from)
     if flt.opened_before is not None:
         statement = statement.where(Case.opened_at < flt.opened_before)
+    if flt.closed_from is not None:
+        statement = statement.where(Case.closed_at >= flt.closed_from)
+    if flt.closed_before is not None:
+        statement = statement.where(Case.closed_at < flt.closed_before)
     return statement
 
 

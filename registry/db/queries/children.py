@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.models import Child, ChildIdentity, Household, Jurisdiction, Sex
@@ -16,8 +16,12 @@ from registry.db.queries.paging import Keyset, apply_keyset, in_list_order
 class ChildFilter:
     sexes: Sequence[Sex] = ()
     within_code: str | None = None
+    # Born in one of these (earliest, latest) ranges of years, None where open: age bands on a given day.
+    birth_years: Sequence[tuple[int | None, int | None]] = ()
     # Trigram similarity on the full name: copes with romanised Urdu spellings (Muhammad / Mohammad).
     name: str | None = None
+    # The blind index of an identity number: an exact match without decrypting anything.
+    identity_number_index: bytes | None = None
 
 
 def _filtered(visible: ColumnElement[bool], flt: ChildFilter) -> Select[Child]:
@@ -27,9 +31,26 @@ def _filtered(visible: ColumnElement[bool], flt: ChildFilter) -> Select[Child]:
     if flt.within_code is not None:
         root = select(Jurisdiction.path).where(Jurisdiction.code == flt.within_code).scalar_subquery()
         statement = statement.where(Child.path.op("<@")(root))
+    if flt.birth_years:
+        statement = statement.where(
+            or_(
+                *(
+                    and_(
+                        Child.birth_year >= earliest if earliest is not None else true(),
+                        Child.birth_year <= latest if latest is not None else true(),
+                    )
+                    for earliest, latest in flt.birth_years
+                )
+            )
+        )
     if flt.name is not None:
         matching = select(ChildIdentity.child_id).where(ChildIdentity.full_name.op("%")(flt.name))
         statement = statement.where(Child.id.in_(matching))
+    if flt.identity_number_index is not None:
+        holder = select(ChildIdentity.child_id).where(
+            ChildIdentity.identity_number_blind_index == flt.identity_number_index
+        )
+        statement = statement.where(Child.id.in_(holder))
     return statement
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, text, update
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.models import ApiClient, Jurisdiction, Organisation, Role, RoleAssignment, User
@@ -105,3 +107,25 @@ async def mark_api_client_revoked(session: AsyncSession, client_db_id: int) -> A
     options = {"synchronize_session": False, "populate_existing": True}
     result = await session.scalars(statement, execution_options=options)
     return result.one_or_none()
+
+
+async def users_by_ids(
+    session: AsyncSession, visible: ColumnElement[bool], ids: Sequence[int]
+) -> dict[int, User]:
+    result = await session.scalars(select(User).where(User.id.in_(ids), visible))
+    return {row.id: row for row in result}
+
+
+async def role_assignments_by_user_ids(
+    session: AsyncSession, visible: ColumnElement[bool], user_ids: Sequence[int]
+) -> dict[int, list[RoleAssignment]]:
+    """Each person's roles inside the subtrees ``visible`` admits, in the order they were given."""
+    statement = (
+        select(RoleAssignment)
+        .where(RoleAssignment.user_id.in_(user_ids), visible)
+        .order_by(RoleAssignment.id)
+    )
+    found: dict[int, list[RoleAssignment]] = {user_id: [] for user_id in user_ids}
+    for row in await session.scalars(statement):
+        found[row.user_id].append(row)
+    return found
