@@ -51,9 +51,10 @@ def _prepare_database(settings: Settings) -> DatabaseUrls:
     return urls
 
 
-def _seed(urls: DatabaseUrls, *, scale: float, seed: int, only_if_empty: bool) -> None:
+def _seed(settings: Settings, urls: DatabaseUrls, *, scale: float, seed: int, only_if_empty: bool) -> None:
     from registry.db.seed.demo import is_seeded, seed_demo
     from registry.db.seed.loader import connect_owner
+    from registry.identity_numbers import load_vault
 
     async def run() -> None:
         connection = await connect_owner(urls.owner)
@@ -61,7 +62,8 @@ def _seed(urls: DatabaseUrls, *, scale: float, seed: int, only_if_empty: bool) -
             if only_if_empty and await is_seeded(connection):
                 typer.echo("Demo data already present; keeping it.")
                 return
-            summary = await seed_demo(connection, scale=scale, seed=seed)
+            vault = load_vault(settings.keys_dir)
+            summary = await seed_demo(connection, identity_numbers=vault, scale=scale, seed=seed)
         finally:
             await connection.close()
         typer.echo(
@@ -86,8 +88,8 @@ def seed_demo(
     seed: Annotated[int, typer.Option(help="Same seed, same data.")] = 2026,
 ) -> None:
     """Load synthetic demo data: Pakistan's real provinces and districts, synthetic people and cases."""
-    urls = _prepare_database(get_settings())
-    _seed(urls, scale=scale, seed=seed, only_if_empty=False)
+    settings = get_settings()
+    _seed(settings, _prepare_database(settings), scale=scale, seed=seed, only_if_empty=False)
 
 
 @app.command()
@@ -105,7 +107,7 @@ def serve(
     settings = get_settings()
     urls = _prepare_database(settings)
     if demo:
-        _seed(urls, scale=demo_scale, seed=2026, only_if_empty=True)
+        _seed(settings, urls, scale=demo_scale, seed=2026, only_if_empty=True)
     bind_host = host or settings.host
     bind_port = port or settings.port
     typer.echo(f"Registry API: http://{bind_host}:{bind_port}/graphql")

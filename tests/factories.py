@@ -229,3 +229,51 @@ async def name_child(owner: asyncpg.Connection[Any], child_id: int, full_name: s
         child_id,
         full_name,
     )
+
+
+@dataclass
+class World:
+    tree: SmallTree
+    users: dict[str, int]
+    cases: dict[str, int]
+    children: dict[str, int]
+
+
+async def make_world(owner: asyncpg.Connection[Any]) -> World:
+    """A small tree with staff of every role, and three children with a case each: one in a Lahore
+    community (assigned to ``lahore_worker``), one in Karachi, and one in conflict with the law in the
+    Lahore community (assigned to ``other_worker``)."""
+    tree = await make_small_tree(owner)
+    org = await make_organisation(owner, tree.nation, kind="MINISTRY")
+    users = {
+        "lahore_officer": await make_user(owner, "DISTRICT_OFFICER", tree.lahore, organisation_id=org),
+        "karachi_officer": await make_user(owner, "DISTRICT_OFFICER", tree.karachi, organisation_id=org),
+        "punjab_manager": await make_user(owner, "PROVINCIAL_MANAGER", tree.punjab, organisation_id=org),
+        "lahore_worker": await make_user(owner, "CASE_WORKER", tree.lahore_community, organisation_id=org),
+        "other_worker": await make_user(owner, "CASE_WORKER", tree.lahore_community, organisation_id=org),
+        "analyst": await make_user(owner, "NATIONAL_ANALYST", tree.nation, organisation_id=org),
+        "admin": await make_user(owner, "SYSTEM_ADMIN", tree.nation, organisation_id=org),
+        "auditor": await make_user(owner, "AUDITOR", tree.nation, organisation_id=org),
+        "police": await make_user(owner, "POLICE_MONITOR", tree.punjab, organisation_id=org),
+    }
+    children = {
+        "lahore": await make_child(owner, tree.lahore_community),
+        "karachi": await make_child(owner, tree.karachi),
+        "cicl": await make_child(owner, tree.lahore_community),
+    }
+    for key, child in children.items():
+        await name_child(owner, child, f"Child {key}")
+    cases = {
+        "lahore": await make_case(
+            owner, children["lahore"], tree.lahore_community, assigned_to=users["lahore_worker"]
+        ),
+        "karachi": await make_case(owner, children["karachi"], tree.karachi),
+        "cicl": await make_case(
+            owner,
+            children["cicl"],
+            tree.lahore_community,
+            kind="CHILD_IN_CONFLICT_WITH_LAW",
+            assigned_to=users["other_worker"],
+        ),
+    }
+    return World(tree, users, cases, children)

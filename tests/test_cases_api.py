@@ -3,7 +3,6 @@ found, personal data only with the right to it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -11,65 +10,16 @@ import pytest
 
 from registry.auth.tokens import TokenService
 from tests.conftest import GraphQLClient, StatementLog, user_token
-from tests.factories import (
-    SmallTree,
-    make_case,
-    make_child,
-    make_organisation,
-    make_small_tree,
-    make_user,
-    name_child,
-)
+from tests.factories import World, make_case, make_child, make_world, name_child
 
 CASES = """query($filter: CaseFilter) { cases(first: 50, filter: $filter) {
   totalCount edges { node { id caseNumber kind stage jurisdiction { code } child { id sex ageBand } } } } }"""
 CHILD_IDENTITY = """query($id: ID!) { node(id: $id) { ... on Child { id fullName dateOfBirth } } }"""
 
 
-@dataclass
-class World:
-    tree: SmallTree
-    users: dict[str, int]
-    cases: dict[str, int]
-    children: dict[str, int]
-
-
 @pytest.fixture
 async def world(owner: asyncpg.Connection[Any]) -> World:
-    tree = await make_small_tree(owner)
-    org = await make_organisation(owner, tree.nation, kind="MINISTRY")
-    users = {
-        "lahore_officer": await make_user(owner, "DISTRICT_OFFICER", tree.lahore, organisation_id=org),
-        "karachi_officer": await make_user(owner, "DISTRICT_OFFICER", tree.karachi, organisation_id=org),
-        "punjab_manager": await make_user(owner, "PROVINCIAL_MANAGER", tree.punjab, organisation_id=org),
-        "lahore_worker": await make_user(owner, "CASE_WORKER", tree.lahore_community, organisation_id=org),
-        "other_worker": await make_user(owner, "CASE_WORKER", tree.lahore_community, organisation_id=org),
-        "analyst": await make_user(owner, "NATIONAL_ANALYST", tree.nation, organisation_id=org),
-        "admin": await make_user(owner, "SYSTEM_ADMIN", tree.nation, organisation_id=org),
-        "auditor": await make_user(owner, "AUDITOR", tree.nation, organisation_id=org),
-        "police": await make_user(owner, "POLICE_MONITOR", tree.punjab, organisation_id=org),
-    }
-    children = {
-        "lahore": await make_child(owner, tree.lahore_community),
-        "karachi": await make_child(owner, tree.karachi),
-        "cicl": await make_child(owner, tree.lahore_community),
-    }
-    for key, child in children.items():
-        await name_child(owner, child, f"Child {key}")
-    cases = {
-        "lahore": await make_case(
-            owner, children["lahore"], tree.lahore_community, assigned_to=users["lahore_worker"]
-        ),
-        "karachi": await make_case(owner, children["karachi"], tree.karachi),
-        "cicl": await make_case(
-            owner,
-            children["cicl"],
-            tree.lahore_community,
-            kind="CHILD_IN_CONFLICT_WITH_LAW",
-            assigned_to=users["other_worker"],
-        ),
-    }
-    return World(tree, users, cases, children)
+    return await make_world(owner)
 
 
 async def case_numbers(

@@ -9,7 +9,8 @@ import asyncpg
 
 from registry.auth.tokens import TokenService
 from registry.db.seed.demo import seed_demo
-from tests.conftest import GraphQLClient, user_token
+from registry.identity_numbers import load_vault
+from tests.conftest import GraphQLClient, make_settings, user_token
 
 QUERY = """query($code: String!) { cases(first: 100, filter: {withinCode: $code}) { edges { node {
   caseNumber referrals { status service } transfers { status fromJurisdiction { code } toJurisdiction { code } }
@@ -19,7 +20,7 @@ QUERY = """query($code: String!) { cases(first: 100, filter: {withinCode: $code}
 async def test_nested_relations_match_the_database(
     owner: asyncpg.Connection[Any], tokens: TokenService, graphql: GraphQLClient
 ) -> None:
-    await seed_demo(owner, scale=0.002, seed=7)
+    await seed_demo(owner, identity_numbers=load_vault(make_settings().keys_dir), scale=0.002, seed=7)
     district = await owner.fetchrow(
         "SELECT j.code, j.id FROM cases c JOIN jurisdictions d ON c.path <@ d.path AND d.level = 'DISTRICT'"
         " JOIN jurisdictions j ON j.id = d.id GROUP BY j.code, j.id ORDER BY count(*) DESC LIMIT 1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import cached_property
 from typing import Any, TypeVar
@@ -14,6 +15,7 @@ from strawberry.fastapi import BaseContext
 from registry.auth.permissions import Permission
 from registry.auth.policy import (
     CaseInCharge,
+    can,
     can_see_identity,
     case_filter,
     role_assignment_filter,
@@ -202,26 +204,30 @@ class DataLoaders:
 
     async def identity_of(self, child: Child) -> ChildIdentity | None:
         """The child's identity if the policy allows it; otherwise :class:`PersonalDataWithheld`."""
-        await self._check_identity_visible(child)
-        return await self._identity_by_child_id.load(child.id)
+        return await self._personal_data(child, self._identity_by_child_id)
 
     async def guardians_of(self, child: Child) -> list[Guardian]:
         """The child's guardians (personal data, under the same rule as the child's identity)."""
-        await self._check_identity_visible(child)
-        return await self._guardians_by_child_id.load(child.id)
+        return await self._personal_data(child, self._guardians_by_child_id)
 
-    async def _check_identity_visible(self, child: Child) -> None:
+    async def _personal_data(self, child: Child, loader: DataLoader[int, V]) -> V:
         from registry.errors import PersonalDataWithheld
 
-        cases: list[Case] = await self.cases_by_child_id.load(child.id) if child.identity_restricted else []
+        withheld = PersonalDataWithheld("Personal data withheld: you may not see this child's identity.")
+        if not can(self.principal, Permission.PII_READ, child.path):
+            raise withheld
+        if not child.identity_restricted:
+            return await loader.load(child.id)
+        # Loaded alongside the child's cases, so restricted and unrestricted children share one batch, and
+        # always awaited, so no query outlives the request; what the check refuses is never returned.
+        found, cases = await asyncio.gather(loader.load(child.id), self.cases_by_child_id.load(child.id))
         in_charge = [
             CaseInCharge(case.path, case.kind is CaseKind.CHILD_IN_CONFLICT_WITH_LAW, case.assigned_to_id)
             for case in cases
         ]
-        if not can_see_identity(
-            self.principal, child.path, restricted=child.identity_restricted, cases=in_charge
-        ):
-            raise PersonalDataWithheld("Personal data withheld: you may not see this child's identity.")
+        if not can_see_identity(self.principal, child.path, restricted=True, cases=in_charge):
+            raise withheld
+        return found
 
 
 class Context(BaseContext):

@@ -50,8 +50,9 @@ class User(IdMixin, VersionedMixin, Base):
     display_name: Mapped[str] = mapped_column(String(200), nullable=False)
     email: Mapped[str | None] = mapped_column(String(320))
     organisation_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("organisations.id"), nullable=False)
-    # argon2id hash; NULL for people who only sign in through an external OpenID Connect provider.
-    password_hash: Mapped[str | None] = mapped_column(Text)
+    # argon2id hash; NULL for people who only sign in through an external OpenID Connect provider. Never
+    # loaded with the row (sign-in reads it through ``registry_find_login``): touching it raises.
+    password_hash: Mapped[str | None] = mapped_column(Text, deferred=True, deferred_raiseload=True)
     external_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="true")
     created_at: Mapped[dt.datetime] = created_at_column()

@@ -30,6 +30,7 @@ import asyncpg
 from registry.db.engine import register_codecs
 from registry.db.seed import names
 from registry.db.seed.pakistan import DISTRICTS, DIVISIONS, NATION_CODE, NATION_NAME, PROVINCES
+from registry.identity_numbers import IdentityNumberVault
 
 __all__ = ["ANCHOR", "DatabaseNotEmptyError", "SeedSummary", "is_seeded", "seed_demo"]
 
@@ -56,6 +57,8 @@ OFFICE_MINUTES = 9 * 60
 HOUSEHOLDS_AT_SCALE_1 = 300_000
 STREET_CHILDREN_AT_SCALE_1 = 75_000
 UNLINKED_INCIDENTS_AT_SCALE_1 = 8_000
+# Share of children with a B-Form (birth registration) number on record.
+B_FORM_COVERAGE = 0.65
 
 
 @dataclass(frozen=True)
@@ -76,18 +79,23 @@ async def is_seeded(connection: asyncpg.Connection[Any]) -> bool:
 
 
 async def seed_demo(
-    connection: asyncpg.Connection[Any], *, scale: float = 1.0, seed: int = 2026
+    connection: asyncpg.Connection[Any],
+    *,
+    identity_numbers: IdentityNumberVault,
+    scale: float = 1.0,
+    seed: int = 2026,
 ) -> SeedSummary:
     """Load the demo data set into an empty, migrated database (as its owner).
 
     ``scale`` multiplies the per-person volumes (households, children, cases and what hangs off them);
-    the jurisdiction tree and the staff do not scale, institutions grow with its square root.
+    the jurisdiction tree and the staff do not scale, institutions grow with its square root. Identity
+    numbers are encrypted with ``identity_numbers``, the deployment's keys, so the API can read them back.
     """
     if not 0 < scale <= 20:
         raise ValueError(f"scale must be in (0, 20], got {scale}")
     started = time.perf_counter()
     counts: dict[str, int] = {}
-    builder = _DemoBuilder(scale=scale, seed=seed)
+    builder = _DemoBuilder(scale=scale, seed=seed, identity_numbers=identity_numbers)
     # COPY writes paths in ltree's binary form, which asyncpg learns here (again, if the caller did).
     await register_codecs(connection)
     async with connection.transaction():
@@ -531,6 +539,7 @@ COLUMNS = {
     ),
     "child_identities": (
         "child_id full_name given_name family_name father_name date_of_birth date_of_birth_estimated"
+        " identity_number_ciphertext identity_number_key_id identity_number_blind_index"
         " place_of_birth address updated_at version"
     ),
     "guardians": "id child_id full_name relationship is_primary created_at",
@@ -620,9 +629,10 @@ class _Transfer:
 class _DemoBuilder:
     """Generates the rows table by table; each generator leaves state for the tables after it."""
 
-    def __init__(self, *, scale: float, seed: int) -> None:
+    def __init__(self, *, scale: float, seed: int, identity_numbers: IdentityNumberVault) -> None:
         self.scale = scale
         self.seed = seed
+        self.identity_numbers = identity_numbers
         self.last_ids: dict[str, int] = {}
         self.nodes: list[_Node] = []
         self.provinces: list[_Node] = []
@@ -1214,8 +1224,23 @@ class _DemoBuilder:
             return _Transfer("REQUESTED", community, rng.pick(target.communities), requested, None)
         return _Transfer(status, community, rng.pick(target.communities), requested, responded)
 
+    def _identity_number(self, rng: _Random, index: int, district: int) -> tuple[bytes, str, bytes] | None:
+        """A B-Form number for about two children in three (registration of births is incomplete):
+        ``PDDDD-SSSSSSS-X`` with the province, the district, a serial unique per child and the sex in the
+        last digit's parity (odd for boys), as on real forms. Encrypted and blind-indexed as on registration.
+        """
+        if rng.random() >= B_FORM_COVERAGE:
+            return None
+        male = self.ch_sex[index] == "MALE"
+        last = rng.pick((1, 3, 5, 7, 9) if male else (0, 2, 4, 6, 8))
+        number = f"{self.districts[district].province + 1}{district:04d}-{index + 1:07d}-{last}"
+        vault = self.identity_numbers
+        key_id, ciphertext = vault.encrypt(number, child_id=index + 1)
+        return ciphertext, key_id, vault.blind_index(number)
+
     def _identities(self) -> Iterator[Row]:
         rng = _rng(self.seed, "identities")
+        numbers_rng = _rng(self.seed, "identity-numbers")
         rnd, span, pick = rng.random, rng.span, rng.pick
         male, female, neutral = names.MALE_GIVEN_NAMES, names.FEMALE_GIVEN_NAMES, names.NEUTRAL_GIVEN_NAMES
         common = names.COMMON_FAMILY_NAMES
@@ -1253,6 +1278,7 @@ class _DemoBuilder:
                     f"House {span(1, 400)}, Street {span(1, 40)}, {community.node.name}, {district.node.name}"
                 )
             birth = self.ch_dob[index]
+            number = self._identity_number(numbers_rng, index, community.district) or (None, None, None)
             yield (
                 index + 1,
                 f"{given} {family}" if family else given,
@@ -1261,6 +1287,7 @@ class _DemoBuilder:
                 father,
                 DATES[birth] if birth >= 0 else None,
                 self.ch_dob_estimated[index],
+                *number,
                 birthplace,
                 address,
                 _ts(self.ch_minute[index]),
