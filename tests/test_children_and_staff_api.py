@@ -381,3 +381,45 @@ async def test_a_page_of_cases_with_its_people_and_places_costs_a_constant_numbe
     many = await cost()
     assert many == few, statements.statements
     assert many <= 13, statements.statements
+
+
+NESTED = """query($level: JurisdictionLevel, $code: String) {
+  jurisdictions(first: 50, filter: {level: $level, withinCode: $code}) { edges { node { code
+    cases(first: 2) { totalCount pageInfo { hasNextPage } edges { node { id } } }
+    institutions(first: 2) { totalCount edges { node { id } } }
+    descendants(first: 2) { totalCount edges { node { code } } } } } } }"""
+ONE = """query($code: String!) { jurisdiction(code: $code) { code
+    cases(first: 2) { totalCount pageInfo { hasNextPage } edges { node { id } } }
+    institutions(first: 2) { totalCount edges { node { id } } }
+    descendants(first: 2) { totalCount edges { node { code } } } } }"""
+
+
+async def test_nested_lists_under_many_jurisdictions_cost_one_statement_each_and_match_one_by_one(
+    world: World,
+    tokens: TokenService,
+    graphql: GraphQLClient,
+    statements: StatementLog,
+    owner: asyncpg.Connection[Any],
+) -> None:
+    org = await make_organisation(owner, world.tree.punjab)
+    for where in (world.tree.lahore, world.tree.lahore_community, world.tree.multan, world.tree.karachi):
+        for _ in range(3):
+            await make_case(owner, await make_child(owner, where), where)
+        await make_institution(owner, where, type="SHELTER", organisation_id=org)
+    manager = token_of(world, tokens, "punjab_manager")
+
+    for level in ("PROVINCIAL", "DISTRICT"):
+        statements.clear()
+        data = await graphql.data(NESTED, {"level": level}, token=manager)
+        # authenticate, scope, the list, then a page and a count for each nested list: not per parent.
+        assert len(statements) == 9, statements.statements
+        nodes = data["jurisdictions"]["edges"]
+        assert len(nodes) >= 2
+        for edge in nodes:
+            alone = await graphql.data(ONE, {"code": edge["node"]["code"]}, token=manager)
+            assert edge["node"] == alone["jurisdiction"]
+    # Nested under jurisdictions outside the manager's province, nothing of theirs shows.
+    sindh = await graphql.data(NESTED, {"level": "DISTRICT", "code": "PK-SD"}, token=manager)
+    for edge in sindh["jurisdictions"]["edges"]:
+        assert edge["node"]["cases"] == {"totalCount": 0, "pageInfo": {"hasNextPage": False}, "edges": []}
+        assert edge["node"]["institutions"] == {"totalCount": 0, "edges": []}

@@ -12,7 +12,7 @@ from registry.db.models import Case as CaseRow
 from registry.db.queries import cases as queries
 from registry.schema.cases import Case, CaseFilter
 from registry.schema.context import Context
-from registry.schema.relay import Connection, database_id, rows_connection
+from registry.schema.relay import Connection, database_id, rows_connection, subtree_connection
 
 
 async def cases(
@@ -50,5 +50,33 @@ async def cases(
         maximum=context.settings.max_page_size,
         page=partial(queries.cases_page, context.session, visible, flt),
         count=partial(queries.count_cases, context.session, visible, flt),
+        wrap=Case.from_row,
+    )
+
+
+async def cases_within(
+    info: strawberry.Info[Context, None],
+    root: str,
+    *,
+    open: bool | None,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Connection[Case]:
+    """``Jurisdiction.cases``: one statement for every parent on the page."""
+    context = info.context
+    flt = queries.CaseFilter(open=open)
+    visible = case_filter(context.principal, Permission.CASES_READ, CaseRow.path, CaseRow.assigned_to_id)
+    return await subtree_connection(
+        info,
+        root=root,
+        variant=("cases", flt),
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        pages=lambda roots, keyset: queries.cases_pages_within(context.session, visible, flt, roots, keyset),
+        counts=lambda roots: queries.count_cases_within(context.session, visible, flt, roots),
         wrap=Case.from_row,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 
 import strawberry
@@ -10,12 +11,13 @@ from registry.auth.permissions import Permission
 from registry.auth.policy import scope_filter
 from registry.db.models import Incident as IncidentRow
 from registry.db.models import Institution as InstitutionRow
+from registry.db.models import InstitutionType
 from registry.db.queries import incidents as incident_queries
 from registry.db.queries import institutions as queries
 from registry.schema.context import Context
 from registry.schema.incidents import Incident, IncidentFilter
 from registry.schema.institutions import Institution, InstitutionFilter
-from registry.schema.relay import Connection, database_id, rows_connection
+from registry.schema.relay import Connection, database_id, rows_connection, subtree_connection
 
 
 async def institutions(
@@ -38,6 +40,36 @@ async def institutions(
         maximum=context.settings.max_page_size,
         page=partial(queries.institutions_page, context.session, visible, flt),
         count=partial(queries.count_institutions, context.session, visible, flt),
+        wrap=Institution.from_row,
+    )
+
+
+async def institutions_within(
+    info: strawberry.Info[Context, None],
+    root: str,
+    *,
+    types: Sequence[InstitutionType],
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Connection[Institution]:
+    """``Jurisdiction.institutions``: one statement for every parent on the page."""
+    context = info.context
+    flt = queries.InstitutionFilter(types=tuple(types))
+    visible = scope_filter(context.principal, Permission.JURISDICTIONS_READ, InstitutionRow.path)
+    return await subtree_connection(
+        info,
+        root=root,
+        variant=("institutions", flt),
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        pages=lambda roots, keyset: queries.institutions_pages_within(
+            context.session, visible, flt, roots, keyset
+        ),
+        counts=lambda roots: queries.count_institutions_within(context.session, visible, flt, roots),
         wrap=Institution.from_row,
     )
 

@@ -6,10 +6,11 @@ from functools import partial
 
 import strawberry
 
+from registry.db.models import JurisdictionLevel
 from registry.db.queries import jurisdictions as queries
 from registry.schema.context import Context
 from registry.schema.jurisdictions import Jurisdiction, JurisdictionFilter
-from registry.schema.relay import Connection, rows_connection
+from registry.schema.relay import Connection, rows_connection, subtree_connection
 
 
 async def jurisdiction(info: strawberry.Info[Context, None], code: str) -> Jurisdiction | None:
@@ -38,5 +39,32 @@ async def jurisdictions(
         maximum=context.settings.max_page_size,
         page=partial(queries.jurisdictions_page, context.session, flt),
         count=partial(queries.count_jurisdictions, context.session, flt),
+        wrap=Jurisdiction.from_row,
+    )
+
+
+async def descendants_within(
+    info: strawberry.Info[Context, None],
+    root: str,
+    *,
+    level: JurisdictionLevel | None,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Connection[Jurisdiction]:
+    """``Jurisdiction.descendants``: one statement for every parent on the page."""
+    session = info.context.session
+    flt = queries.JurisdictionFilter(level=level)
+    return await subtree_connection(
+        info,
+        root=root,
+        variant=("descendants", flt),
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        pages=lambda roots, keyset: queries.descendants_pages(session, flt, roots, keyset),
+        counts=lambda roots: queries.count_descendants(session, flt, roots),
         wrap=Jurisdiction.from_row,
     )

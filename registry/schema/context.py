@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -82,7 +82,8 @@ class DataLoaders:
     def __init__(self, session: AsyncSession, principal: Principal | None) -> None:
         self.session = session
         self.principal = principal
-        self._events: dict[int, DataLoader[int, list[CaseEvent]]] = {}
+        # Loaders that depend on arguments (how many events, which page of a nested list): one per variant.
+        self._variants: dict[Hashable, DataLoader[Any, Any]] = {}
 
     def _visible(self, permission: Permission, path: Any) -> ColumnElement[bool]:
         return scope_filter(self.principal, permission, path)
@@ -194,13 +195,22 @@ class DataLoaders:
             empty,
         )
 
+    def variant(
+        self, key: Hashable, fetch: Callable[[list[K]], Awaitable[Mapping[K, V]]], default: D
+    ) -> DataLoader[K, V | D]:
+        """The loader for ``key`` (say, a nested list's filter and page), made on first use: all parents
+        asking the same variant share one batch."""
+        if key not in self._variants:
+            self._variants[key] = _keyed(fetch, default)
+        loader: DataLoader[K, V | D] = self._variants[key]
+        return loader
+
     def events_of(self, last: int) -> DataLoader[int, list[CaseEvent]]:
         """Events of cases, the ``last`` most recent of each; one loader (one statement) per ``last``."""
-        if last not in self._events:
-            self._events[last] = _keyed(
-                lambda ids: case_queries.events_of_cases(self.session, ids, last=last), []
-            )
-        return self._events[last]
+        empty: list[CaseEvent] = []
+        return self.variant(
+            ("events", last), lambda ids: case_queries.events_of_cases(self.session, ids, last=last), empty
+        )
 
     async def identity_of(self, child: Child) -> ChildIdentity | None:
         """The child's identity if the policy allows it; otherwise :class:`PersonalDataWithheld`."""

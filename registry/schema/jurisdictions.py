@@ -65,10 +65,11 @@ class Jurisdiction(relay.Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Jurisdiction]:
-        from registry.resolvers.jurisdictions import jurisdictions
+        from registry.resolvers.jurisdictions import descendants_within
 
-        flt = JurisdictionFilter(level=level, within_code=self.code)
-        return await jurisdictions(info, first=first, after=after, last=last, before=before, filter=flt)
+        return await descendants_within(
+            info, self.path, level=level, first=first, after=after, last=last, before=before
+        )
 
     @strawberry.field(description="Institutions in this node's subtree that you may see, paged.")
     async def institutions(
@@ -80,11 +81,12 @@ class Jurisdiction(relay.Node):
         before: str | None = None,
         filter: Annotated[InstitutionFilter, strawberry.lazy("registry.schema.institutions")] | None = None,
     ) -> Connection[Annotated[Institution, strawberry.lazy("registry.schema.institutions")]]:
-        from registry.resolvers.institutions import institutions
-        from registry.schema.institutions import InstitutionFilter
+        from registry.resolvers.institutions import institutions_within
 
-        flt = InstitutionFilter(types=filter.types if filter else None, within_code=self.code)
-        return await institutions(info, first=first, after=after, last=last, before=before, filter=flt)
+        types = (filter.types if filter else None) or ()
+        return await institutions_within(
+            info, self.path, types=types, first=first, after=after, last=last, before=before
+        )
 
     @strawberry.field(description="Cases in this node's subtree that you may see, newest first, paged.")
     async def cases(
@@ -96,11 +98,11 @@ class Jurisdiction(relay.Node):
         before: str | None = None,
         open: bool | None = None,
     ) -> Connection[Annotated[Case, strawberry.lazy("registry.schema.cases")]]:
-        from registry.resolvers.cases import cases
-        from registry.schema.cases import CaseFilter
+        from registry.resolvers.cases import cases_within
 
-        flt = CaseFilter(within_code=self.code, open=open)
-        return await cases(info, first=first, after=after, last=last, before=before, filter=flt)
+        return await cases_within(
+            info, self.path, open=open, first=first, after=after, last=last, before=before
+        )
 
     @strawberry.field(description="The node directly above; null for the nation.")
     async def parent(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:

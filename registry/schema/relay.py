@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable
-from typing import Any, Generic, Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import strawberry
 import strawberry.relay
 
 from registry.db.queries.paging import Keyset
 from registry.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from registry.schema.context import Context
 
 NodeT = TypeVar("NodeT")
 RowT = TypeVar("RowT")
@@ -148,4 +151,42 @@ async def rows_connection(
         fetch=fetch,
         count=total,
         key=lambda node: node.db_id,
+    )
+
+
+async def subtree_connection(
+    info: strawberry.Info[Context, None],
+    *,
+    root: str,
+    variant: Hashable,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    pages: Callable[[Sequence[str], Keyset], Awaitable[Mapping[str, list[RowT]]]],
+    counts: Callable[[Sequence[str]], Awaitable[Mapping[str, int]]],
+    wrap: Callable[[RowT], KeyedT],
+) -> Connection[KeyedT]:
+    """A page of a list inside the subtree at path ``root``, for a field repeated under many parents (each
+    jurisdiction's cases): every parent asking the same ``variant`` (filter) and page shares one statement,
+    and so do their counts."""
+    loaders = info.context.loaders
+    empty: list[RowT] = []
+
+    async def page(*, keyset: Keyset) -> list[RowT]:
+        loader = loaders.variant(("page", variant, keyset), lambda roots: pages(roots, keyset), empty)
+        return await loader.load(root)
+
+    async def count() -> int:
+        return await loaders.variant(("count", variant), counts, 0).load(root)
+
+    return await rows_connection(
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        maximum=info.context.settings.max_page_size,
+        page=page,
+        count=count,
+        wrap=wrap,
     )

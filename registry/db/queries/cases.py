@@ -18,7 +18,13 @@ from registry.db.models import (
     JurisdictionLevel,
     RiskLevel,
 )
-from registry.db.queries.paging import Keyset, apply_keyset, in_list_order
+from registry.db.queries.paging import (
+    Keyset,
+    apply_keyset,
+    counts_within,
+    in_list_order,
+    pages_within,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +91,28 @@ async def cases_page(
 async def count_cases(session: AsyncSession, visible: ColumnElement[bool], flt: CaseFilter) -> int:
     subquery = _filtered(visible, flt).subquery()
     return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
+
+
+async def cases_pages_within(
+    session: AsyncSession, visible: ColumnElement[bool], flt: CaseFilter, roots: Sequence[str], keyset: Keyset
+) -> dict[str, list[Case]]:
+    """A page of cases inside each of the subtrees ``roots``, newest first, in one statement."""
+    return await pages_within(
+        session,
+        _filtered(visible, flt),
+        Case,
+        path_column=Case.path,
+        id_column=Case.id,
+        roots=roots,
+        keyset=keyset,
+        descending=True,
+    )
+
+
+async def count_cases_within(
+    session: AsyncSession, visible: ColumnElement[bool], flt: CaseFilter, roots: Sequence[str]
+) -> dict[str, int]:
+    return await counts_within(session, _filtered(visible, flt), path_column=Case.path, roots=roots)
 
 
 async def cases_by_ids(

@@ -9,7 +9,13 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.models import Institution, InstitutionType, Jurisdiction
-from registry.db.queries.paging import Keyset, apply_keyset, in_list_order
+from registry.db.queries.paging import (
+    Keyset,
+    apply_keyset,
+    counts_within,
+    in_list_order,
+    pages_within,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +46,32 @@ async def count_institutions(
 ) -> int:
     subquery = _filtered(visible, flt).subquery()
     return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
+
+
+async def institutions_pages_within(
+    session: AsyncSession,
+    visible: ColumnElement[bool],
+    flt: InstitutionFilter,
+    roots: Sequence[str],
+    keyset: Keyset,
+) -> dict[str, list[Institution]]:
+    """A page of institutions inside each of the subtrees ``roots``, in id order, in one statement."""
+    return await pages_within(
+        session,
+        _filtered(visible, flt),
+        Institution,
+        path_column=Institution.path,
+        id_column=Institution.id,
+        roots=roots,
+        keyset=keyset,
+        descending=False,
+    )
+
+
+async def count_institutions_within(
+    session: AsyncSession, visible: ColumnElement[bool], flt: InstitutionFilter, roots: Sequence[str]
+) -> dict[str, int]:
+    return await counts_within(session, _filtered(visible, flt), path_column=Institution.path, roots=roots)
 
 
 async def institutions_by_ids(

@@ -9,7 +9,13 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.models import Jurisdiction, JurisdictionLevel
-from registry.db.queries.paging import Keyset, apply_keyset, in_list_order
+from registry.db.queries.paging import (
+    Keyset,
+    apply_keyset,
+    counts_within,
+    in_list_order,
+    pages_within,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +72,31 @@ async def jurisdictions_page(
     """Up to ``limit`` nodes in id order after ``after_id`` (keyset paging, no OFFSET)."""
     statement = apply_keyset(_filtered(flt), Jurisdiction.id, keyset, descending=False)
     return in_list_order(list(await session.scalars(statement)), keyset)
+
+
+async def descendants_pages(
+    session: AsyncSession, flt: JurisdictionFilter, roots: Sequence[str], keyset: Keyset
+) -> dict[str, list[Jurisdiction]]:
+    """A page of the nodes strictly below each of ``roots``, in id order, in one statement."""
+    return await pages_within(
+        session,
+        _filtered(flt),
+        Jurisdiction,
+        path_column=Jurisdiction.path,
+        id_column=Jurisdiction.id,
+        roots=roots,
+        keyset=keyset,
+        descending=False,
+        strictly_below=True,
+    )
+
+
+async def count_descendants(
+    session: AsyncSession, flt: JurisdictionFilter, roots: Sequence[str]
+) -> dict[str, int]:
+    return await counts_within(
+        session, _filtered(flt), path_column=Jurisdiction.path, roots=roots, strictly_below=True
+    )
 
 
 async def count_jurisdictions(session: AsyncSession, flt: JurisdictionFilter) -> int:
