@@ -12,6 +12,10 @@ class ErrorCode(enum.StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
     PERSONAL_DATA_WITHHELD = "PERSONAL_DATA_WITHHELD"
+    DUPLICATE_SUSPECTED = "DUPLICATE_SUSPECTED"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    CONSENT_REQUIRED = "CONSENT_REQUIRED"
+    APPROVAL_REQUIRED = "APPROVAL_REQUIRED"
 
 
 class RegistryError(Exception):
@@ -37,6 +41,10 @@ class InvalidInput(RegistryError):
     code = ErrorCode.VALIDATION
 
 
+class NotSignedIn(RegistryError):
+    code = ErrorCode.UNAUTHENTICATED
+
+
 class NotFound(RegistryError):
     code = ErrorCode.NOT_FOUND
 
@@ -45,3 +53,38 @@ class PersonalDataWithheld(RegistryError):
     """A personal-data field the principal may not read: the field is null and this error says why."""
 
     code = ErrorCode.PERSONAL_DATA_WITHHELD
+
+
+class Conflict(RegistryError):
+    """The record changed since it was read (its ``version`` moved on), or the request clashes with an
+    existing record (an identity number already registered, an open transfer already pending)."""
+
+    code = ErrorCode.CONFLICT
+
+
+class InvalidTransition(RegistryError):
+    """The workflow does not allow this move from the record's current state."""
+
+    code = ErrorCode.INVALID_TRANSITION
+
+
+class ConsentRequired(RegistryError):
+    """The child (or guardian) has not consented to this, or has withdrawn consent."""
+
+    code = ErrorCode.CONSENT_REQUIRED
+
+
+class ApprovalRequired(RegistryError):
+    """Only a supervising officer may do this (closing a high-risk case)."""
+
+    code = ErrorCode.APPROVAL_REQUIRED
+
+
+class DuplicateSuspected(RegistryError):
+    """Close matches exist; the caller must look at ``candidates`` and confirm to go on."""
+
+    code = ErrorCode.DUPLICATE_SUSPECTED
+
+    def __init__(self, message: str, *, candidates: list[int], field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.candidates = candidates

@@ -123,6 +123,32 @@ class CaseInCharge:
 SUPERVISING_ROLES = frozenset({Role.DISTRICT_OFFICER, Role.PROVINCIAL_MANAGER})
 
 
+# Who may hold a case: the roles that work cases.
+CASEWORK_ROLES = frozenset({Role.CASE_WORKER, Role.DISTRICT_OFFICER, Role.PROVINCIAL_MANAGER})
+
+
+def supervises(principal: Principal, path: str) -> bool:
+    """A supervising officer over the record at ``path``: may assign its cases, approve the closure of
+    high-risk ones. Only people supervise; an API client never does."""
+    return principal.kind is PrincipalKind.USER and any(
+        grant.role in SUPERVISING_ROLES
+        and Permission.CASES_WRITE in grant.permissions
+        and is_within(path, grant.path)
+        for grant in principal.grants
+    )
+
+
+def works_cases_only_as_assigned(principal: Principal, path: str) -> bool:
+    """True when the principal's only right to write cases at ``path`` is a caseworker's (who sees only the
+    cases assigned to them, so a case they open must be theirs)."""
+    writing = [
+        grant
+        for grant in principal.grants
+        if Permission.CASES_WRITE in grant.permissions and is_within(path, grant.path)
+    ]
+    return bool(writing) and all(grant.role is Role.CASE_WORKER for grant in writing)
+
+
 def can_see_identity(
     principal: Principal | None, child_path: str, *, restricted: bool, cases: Iterable[CaseInCharge]
 ) -> bool:

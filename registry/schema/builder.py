@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 
 from registry.errors import RegistryError
 from registry.resolvers import cases as case_resolvers
@@ -17,13 +18,15 @@ from registry.resolvers import institutions as institution_resolvers
 from registry.resolvers import jurisdictions as jurisdiction_resolvers
 from registry.resolvers import nodes as node_resolvers
 from registry.resolvers import users as user_resolvers
+from registry.resolvers.mutations.api_clients import ApiClientMutations
+from registry.resolvers.mutations.cases import CaseMutations
 from registry.schema.cases import Case
 from registry.schema.children import Child
 from registry.schema.incidents import Incident
 from registry.schema.institutions import Institution
 from registry.schema.jurisdictions import Jurisdiction
 from registry.schema.relay import Connection
-from registry.schema.users import CreateApiClientPayload, RevokeApiClientPayload, Viewer
+from registry.schema.users import Viewer
 
 
 @strawberry.type(description="Read the registry.")
@@ -67,18 +70,12 @@ class Query:
     )
 
 
-@strawberry.type(
-    description="Change the registry. Each mutation takes one `input` and returns typed `errors`."
+# One type per domain, merged: each domain's mutations live in ``registry.resolvers.mutations.<domain>``.
+MUTATION_TYPES: tuple[type, ...] = (ApiClientMutations, CaseMutations)
+Mutation = merge_types("Mutation", MUTATION_TYPES)
+Mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
+    "Change the registry. Each mutation takes one `input` and returns a payload with typed `errors`."
 )
-class Mutation:
-    create_api_client: CreateApiClientPayload = strawberry.mutation(
-        resolver=user_resolvers.create_api_client,
-        description="Create an API client bound to a jurisdiction, with scopes you hold there yourself.",
-    )
-    revoke_api_client: RevokeApiClientPayload = strawberry.mutation(
-        resolver=user_resolvers.revoke_api_client,
-        description="Revoke an API client; its tokens stop working on their next request.",
-    )
 
 
 def _is_unexpected(error: GraphQLError) -> bool:

@@ -94,12 +94,37 @@ class CaseEvent:
     occurred_at: dt.datetime = strawberry.field(description="When it happened.")
     from_stage: models.CaseStage | None = strawberry.field(description="Stage before, for stage changes.")
     to_stage: models.CaseStage | None = strawberry.field(description="Stage after, for stage changes.")
+    row: strawberry.Private[models.CaseEvent]
+    case_path: strawberry.Private[str]
 
     @classmethod
-    def from_row(cls, row: models.CaseEvent) -> CaseEvent:
+    def from_row(cls, row: models.CaseEvent, case_path: str) -> CaseEvent:
         return cls(
-            type=row.type, occurred_at=row.occurred_at, from_stage=row.from_stage, to_stage=row.to_stage
+            type=row.type,
+            occurred_at=row.occurred_at,
+            from_stage=row.from_stage,
+            to_stage=row.to_stage,
+            row=row,
+            case_path=case_path,
         )
+
+    @strawberry.field(description="The person who did it; null for an API client or if not yours to see.")
+    async def actor(self, info: strawberry.Info[Context, None]) -> User | None:
+        return await load_user(info, self.row.actor_user_id)
+
+    @strawberry.field(
+        description="The note or reason written with it (may name people: needs `pii:read` over the case)."
+    )
+    def note(self, info: strawberry.Info[Context, None]) -> str | None:
+        from registry.auth.permissions import Permission
+        from registry.auth.policy import can
+        from registry.errors import PersonalDataWithheld
+
+        if self.row.note is None:
+            return None
+        if not can(info.context.principal, Permission.PII_READ, self.case_path):
+            raise PersonalDataWithheld("Personal data withheld: notes need `pii:read` over the case.")
+        return self.row.note
 
 
 @strawberry.type(description="One protection concern about one child, owned by one jurisdiction.")
@@ -116,6 +141,7 @@ class Case(relay.Node):
     jurisdiction_id: strawberry.Private[int]
     institution_id: strawberry.Private[int | None]
     assigned_to_id: strawberry.Private[int | None]
+    path: strawberry.Private[str]
 
     @classmethod
     def from_row(cls, row: models.Case) -> Case:
@@ -132,6 +158,7 @@ class Case(relay.Node):
             jurisdiction_id=row.jurisdiction_id,
             institution_id=row.institution_id,
             assigned_to_id=row.assigned_to_id,
+            path=row.path,
         )
 
     @strawberry.field(description="The jurisdiction that owns the case.")
@@ -175,7 +202,7 @@ class Case(relay.Node):
         if not 0 <= last <= MAX_EVENTS:
             raise InvalidInput(f"`last` must be between 0 and {MAX_EVENTS}.", field="last")
         rows = await info.context.loaders.events_of(last).load(self.db_id)
-        return [CaseEvent.from_row(row) for row in rows]
+        return [CaseEvent.from_row(row, self.path) for row in rows]
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

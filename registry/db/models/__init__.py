@@ -18,6 +18,7 @@ from registry.db.models.children import (
     AgeBand,
     Child,
     ChildIdentity,
+    ChildIdentityHistory,
     Consent,
     ConsentGiver,
     ConsentPurpose,
@@ -26,6 +27,7 @@ from registry.db.models.children import (
     Household,
     Sex,
 )
+from registry.db.models.idempotency import IdempotencyKey
 from registry.db.models.incidents import (
     Incident,
     IncidentDirection,
@@ -59,12 +61,14 @@ __all__ = [
     "CaseStage",
     "Child",
     "ChildIdentity",
+    "ChildIdentityHistory",
     "Consent",
     "ConsentGiver",
     "ConsentPurpose",
     "Guardian",
     "GuardianRelationship",
     "Household",
+    "IdempotencyKey",
     "Incident",
     "IncidentDirection",
     "Institution",

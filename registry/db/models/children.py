@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -13,12 +14,15 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     SmallInteger,
     String,
     Text,
+    func,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db.models.base import (
@@ -243,3 +247,23 @@ class Consent(IdMixin, Base):
         # Guardians may be removed (corrections): their foreign-key check must not scan every consent.
         Index("ix_consents_guardian_id", "guardian_id", postgresql_where=text("guardian_id IS NOT NULL")),
     )
+
+
+class ChildIdentityHistory(IdMixin, Base):
+    """A correction of a child's identity keeps what it replaced: identity is never silently overwritten.
+    ``previous`` holds the fields as they were (the identity number only as its ciphertext and key id)."""
+
+    __tablename__ = "child_identity_history"
+
+    child_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("children.id"), nullable=False)
+    # The identity's version the snapshot was of.
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    previous: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    changed_by_user_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id"))
+    changed_by_client_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("api_clients.id"))
+    changed_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+    __table_args__ = (Index("ix_child_identity_history_child_id", "child_id", "version"),)

@@ -36,16 +36,29 @@ async def authenticate(
 
 
 async def set_row_scope(
-    session: AsyncSession, *, records: str | None, admin: str | None, user_id: int | None
+    session: AsyncSession,
+    *,
+    records: str | None,
+    admin: str | None,
+    user_id: int | None,
+    principal: tuple[str, int] | None,
 ) -> None:
     """Scope this transaction's row-level security. Transaction-local: a pooled connection forgets it."""
     await session.execute(
         text(
             "SELECT set_config('registry.scope', :records, true),"
             " set_config('registry.admin_scope', :admin, true),"
-            " set_config('registry.user_id', :user_id, true)"
+            " set_config('registry.user_id', :user_id, true),"
+            " set_config('registry.principal_kind', :kind, true),"
+            " set_config('registry.principal_id', :principal_id, true)"
         ),
-        {"records": records or "", "admin": admin or "", "user_id": str(user_id) if user_id else ""},
+        {
+            "records": records or "",
+            "admin": admin or "",
+            "user_id": str(user_id) if user_id else "",
+            "kind": principal[0] if principal else "",
+            "principal_id": str(principal[1]) if principal else "",
+        },
     )
 
 

@@ -162,3 +162,16 @@ async def events_of_cases(
     for row in await session.scalars(statement):
         found[row.case_id].append(row)
     return found
+
+
+async def case_for_update(session: AsyncSession, visible: ColumnElement[bool], case_id: int) -> Case | None:
+    """The case, locked until the transaction ends, if ``visible`` admits it: concurrent changes of one
+    case queue here, and the later one then sees the version the earlier one left."""
+    statement = select(Case).where(Case.id == case_id, visible).with_for_update()
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def next_case_id(session: AsyncSession) -> int:
+    """An id for a new case, taken before the insert so that the case number can contain it."""
+    sequence = func.pg_get_serial_sequence("cases", "id")
+    return int(await session.scalar(select(func.nextval(sequence))) or 0)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, select, text, update
+from sqlalchemy import ColumnElement, cast, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import Text
 
 from registry.db.models import ApiClient, Jurisdiction, Organisation, Role, RoleAssignment, User
+from registry.db.types import Ltree
 
 
 async def user_by_username(session: AsyncSession, username: str) -> User | None:
@@ -129,3 +131,18 @@ async def role_assignments_by_user_ids(
     for row in await session.scalars(statement):
         found[row.user_id].append(row)
     return found
+
+
+async def roles_over(session: AsyncSession, user_id: int, path: str) -> list[Role]:
+    """The roles ``user_id`` holds over the record at ``path`` (assigned at or above it), as far as the
+    transaction's scope lets it see them. Only active people hold roles."""
+    statement = (
+        select(RoleAssignment.role)
+        .join(User, User.id == RoleAssignment.user_id)
+        .where(
+            RoleAssignment.user_id == user_id,
+            User.active,
+            RoleAssignment.path.op("@>")(cast(literal(path, Text()), Ltree())),
+        )
+    )
+    return list(await session.scalars(statement))
