@@ -59,14 +59,16 @@ async def _case_to_change(session: AsyncSession, principal: Principal, case_id: 
     return case
 
 
-async def _assignee(session: AsyncSession, principal: Principal, user_id: int, path: str) -> User:
+async def _assignee(
+    session: AsyncSession, principal: Principal, user_id: int, path: str, *, field: str
+) -> User:
     """A person who may hold a case at ``path``: visible to the principal, active, with a casework role
     over it."""
     found = await user_queries.users_by_ids(session, user_filter(principal, User.id), [user_id])
     user = found.get(user_id)
     roles = await user_queries.roles_over(session, user_id, path) if user is not None else []
     if user is None or not user.active or not CASEWORK_ROLES.intersection(roles):
-        raise NotFound("No such caseworker for this case.", field="assignedTo")
+        raise NotFound("No such caseworker for this case.", field=field)
     return user
 
 
@@ -105,7 +107,7 @@ async def open_case(
         if assignee is None and works_cases_only_as_assigned(principal, path):
             assignee = principal.id  # a caseworker's new case is their own, or they could not see it
         if assignee is not None:
-            await _assignee(session, principal, assignee, path)
+            await _assignee(session, principal, assignee, path, field="assignedTo")
         if institution_id is not None:
             visible = scope_filter(principal, Permission.JURISDICTIONS_READ, Institution.path)
             found = await institution_queries.institutions_by_ids(session, visible, [institution_id])
@@ -235,7 +237,7 @@ async def assign_case(
     expect_version(case.version, version, what="case")
     if not supervises(principal, case.path):
         raise ApprovalRequired("Only a supervising officer may assign cases.", field="assignTo")
-    await _assignee(session, principal, user_id, case.path)
+    await _assignee(session, principal, user_id, case.path, field="assignTo")
     previous = case.assigned_to_id
     case.assigned_to_id = user_id
     case.version += 1

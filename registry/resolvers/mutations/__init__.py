@@ -46,14 +46,16 @@ async def perform(
         await context.session.commit()
     except RegistryError as error:
         await context.session.rollback()
-        return await _rescoped(context, principal, Performed[T](None, error))
+        failed: Performed[T] = Performed(None, error)
+        return await _rescoped(context, principal, failed)
     except IntegrityError as error:
         # A unique constraint lost a race with a concurrent request (the checks before it passed).
         await context.session.rollback()
         if not isinstance(getattr(error.orig, "__cause__", None), UniqueViolationError):
             raise
         clash = Conflict("This clashes with a record created at the same moment; read and retry.")
-        return await _rescoped(context, principal, Performed[T](None, clash))
+        clashed: Performed[T] = Performed(None, clash)
+        return await _rescoped(context, principal, clashed)
     return await _rescoped(context, principal, Performed(result, None))
 
 
