@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,11 @@ users_app = typer.Typer(help="People who sign in.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 clients_app = typer.Typer(help="API clients of third-party systems.", no_args_is_help=True)
 app.add_typer(clients_app, name="clients")
+keys_app = typer.Typer(
+    help="Keys of identity numbers. API processes read keys at start: restart them after a change.",
+    no_args_is_help=True,
+)
+app.add_typer(keys_app, name="keys")
 
 DEFAULT_SCHEMA_FILE = Path("schema.graphql")
 DEMO_SCALE = 0.02
@@ -255,6 +260,64 @@ def clients_revoke(client_id: Annotated[str, typer.Argument(help="The client's c
     if not _owner_session_run(urls, work):
         _fail(LookupError(f"no client {client_id}"))
     typer.echo(json.dumps({"client_id": client_id, "revoked": True}))
+
+
+def _owner_connection_run(urls: DatabaseUrls, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run ``work`` on a raw connection as the database owner (it manages its own transactions)."""
+    from registry.db.seed.loader import connect_owner
+
+    async def run() -> T:
+        connection = await connect_owner(urls.owner)
+        try:
+            return await work(connection)
+        finally:
+            await connection.close()
+
+    return asyncio.run(run())
+
+
+@keys_app.command("add-identity-key")
+def keys_add_identity_key() -> None:
+    """Add a new encryption key for identity numbers; once API processes restart, new numbers use it."""
+    from registry.identity_numbers import create_identity_key, load_vault
+
+    settings = get_settings()
+    load_vault(settings.keys_dir)  # the first keys, if this deployment had none yet
+    typer.echo(
+        f"Added {create_identity_key(settings.keys_dir)}. Restart the API, then run"
+        " `registry keys reencrypt-identities` before retiring older keys."
+    )
+
+
+@keys_app.command("reencrypt-identities")
+def keys_reencrypt_identities() -> None:
+    """Re-encrypt every identity number stored under an older key with the newest key."""
+    from registry.db.identity_keys import reencrypt_identity_numbers
+    from registry.identity_numbers import load_vault
+
+    settings = get_settings()
+    vault = load_vault(settings.keys_dir)
+    count = _owner_connection_run(
+        _prepare_database(settings), lambda connection: reencrypt_identity_numbers(connection, vault)
+    )
+    typer.echo(f"Re-encrypted {count} identity numbers under {vault.current_key_id}.")
+
+
+@keys_app.command("rotate-index-key")
+def keys_rotate_index_key() -> None:
+    """Replace the blind-index key: recompute every index with a new key, then put the key in place."""
+    from registry.db.identity_keys import reindex_identity_numbers
+    from registry.identity_numbers import load_vault, prepare_index_key, promote_index_key
+
+    settings = get_settings()
+    current = load_vault(settings.keys_dir)
+    upcoming = prepare_index_key(settings.keys_dir)
+    count = _owner_connection_run(
+        _prepare_database(settings),
+        lambda connection: reindex_identity_numbers(connection, current, upcoming),
+    )
+    promote_index_key(settings.keys_dir)
+    typer.echo(f"Re-indexed {count} identity numbers with the new index key. Restart the API now.")
 
 
 @app.command()

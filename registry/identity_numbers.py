@@ -11,7 +11,11 @@ created on first use, readable by their owner only:
 - ``identity-NNNN.key``: encryption keys. The newest encrypts; every one decrypts, so rotating is adding a
   file and then re-encrypting (``registry keys reencrypt-identities``) before an old file is retired.
 - ``blind-index.key``: the index key. It cannot rotate without recomputing every index from the decrypted
-  numbers, which is what ``registry keys reencrypt-identities --reindex`` does after a new key is placed.
+  numbers: ``registry keys rotate-index-key`` writes ``blind-index.key.new``, recomputes every index with it
+  and then moves it into place (an interrupted run picks the same new key up again).
+
+Running API processes read the keys when they start: restart them after adding a key and before
+re-encrypting, and right after rotating the index key.
 """
 
 from __future__ import annotations
@@ -127,3 +131,17 @@ def load_vault(directory: Path) -> IdentityNumberVault:
         encryption_keys={file.stem: _read_secret(file) for file in files},
         index_key=_read_secret(index_path),
     )
+
+
+def prepare_index_key(directory: Path) -> IdentityNumberVault:
+    """The vault with the *next* index key (``blind-index.key.new``, created if missing)."""
+    vault = load_vault(directory)
+    pending = directory / "blind-index.key.new"
+    if not pending.exists():
+        _write_secret(pending, secrets.token_bytes(KEY_BYTES))
+    return IdentityNumberVault(encryption_keys=vault.encryption_keys, index_key=_read_secret(pending))
+
+
+def promote_index_key(directory: Path) -> None:
+    """Make the prepared index key the one in use (an atomic rename)."""
+    os.replace(directory / "blind-index.key.new", directory / "blind-index.key")
