@@ -392,3 +392,24 @@ async def test_a_note_joins_the_history_and_needs_pii_rights_to_read(
         graphql, NOTE, {"caseId": gid("Case", case_id), "note": " "}, token_of(world, tokens, "lahore_worker")
     )
     assert codes(empty) == [("VALIDATION", "note")]
+
+
+async def test_a_case_with_an_open_transfer_request_cannot_be_closed(
+    world: World, tokens: TokenService, graphql: GraphQLClient, owner: asyncpg.Connection[Any]
+) -> None:
+    case_id = world.cases["lahore"]
+    await owner.execute(
+        "INSERT INTO transfers (case_id, from_jurisdiction_id, from_path, to_jurisdiction_id, to_path, status,"
+        " reason, requested_at) VALUES ($1, $2, $3, $4, $5, 'REQUESTED', 'Family moved to Multan', now())",
+        case_id,
+        world.tree.lahore_community.id,
+        world.tree.lahore_community.path,
+        world.tree.multan.id,
+        world.tree.multan.path,
+    )
+    before = await case_state(owner, case_id)
+    payload = await move(
+        graphql, token_of(world, tokens, "lahore_officer"), case_id, 1, "CLOSED", reason="Moved away"
+    )
+    assert codes(payload) == [("INVALID_TRANSITION", "toStage")]
+    assert await case_state(owner, case_id) == before

@@ -51,8 +51,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CLIENTS_MANAGE,
         }
     ),
-    Role.PROVINCIAL_MANAGER: _CASEWORK | {Permission.USERS_MANAGE, Permission.CLIENTS_MANAGE},
-    Role.DISTRICT_OFFICER: _CASEWORK | {Permission.USERS_MANAGE, Permission.CLIENTS_MANAGE},
+    # Departments also record police-station monitoring (incidents, police custody), as police monitors do.
+    Role.PROVINCIAL_MANAGER: _CASEWORK
+    | {Permission.USERS_MANAGE, Permission.CLIENTS_MANAGE, Permission.INCIDENTS_WRITE},
+    Role.DISTRICT_OFFICER: _CASEWORK
+    | {Permission.USERS_MANAGE, Permission.CLIENTS_MANAGE, Permission.INCIDENTS_WRITE},
     # Own and assigned cases only (the policy narrows case reads to those).
     Role.CASE_WORKER: _CASEWORK - {Permission.STATISTICS_READ},
     # Incidents and placements at police stations; children without their identity.

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, cast, false, literal, or_, select
+from sqlalchemy import ColumnElement, and_, cast, false, literal, or_, select, true
 from sqlalchemy.types import Text
 
 from registry.auth.permissions import ROLE_PERMISSIONS, Permission, parse_scopes
@@ -250,6 +250,40 @@ def case_filter(
         inside = matches_scope(path_column, scope)
         clauses.append(and_(inside, assigned_to_column == principal.id) if narrowed else inside)
     return or_(*clauses) if clauses else false()
+
+
+def sharing_filter(principal: Principal | None, child_id_column: Any) -> ColumnElement[bool]:
+    """Children whose record may be shared with the principal. An API client is another system: once the
+    child's (or guardian's) consent to data sharing is withdrawn, the child is not found through any
+    client, while the people working the child's cases keep seeing it."""
+    from registry.db.models import ConsentPurpose
+    from registry.db.queries.consents import withdrawn_clause
+
+    if principal is None or principal.kind is not PrincipalKind.CLIENT:
+        return true()
+    return ~withdrawn_clause(child_id_column, (ConsentPurpose.DATA_SHARING,))
+
+
+def child_filter(
+    principal: Principal | None, permission: Permission, path_column: Any, child_id_column: Any
+) -> ColumnElement[bool]:
+    """Children the principal may use ``permission`` on: inside a grant's subtree (:func:`scope_filter`)
+    and, for an API client, only while data sharing is consented (:func:`sharing_filter`)."""
+    inside = scope_filter(principal, permission, path_column)
+    if principal is None or principal.kind is not PrincipalKind.CLIENT:
+        return inside
+    return and_(inside, sharing_filter(principal, child_id_column))
+
+
+def cases_open_to(principal: Principal | None, permission: Permission) -> ColumnElement[bool]:
+    """Cases the principal may use ``permission`` on (:func:`case_filter`) and, for an API client, only
+    cases of children whose data may still be shared with it (:func:`sharing_filter`)."""
+    from registry.db.models import Case
+
+    allowed = case_filter(principal, permission, Case.path, Case.assigned_to_id)
+    if principal is None or principal.kind is not PrincipalKind.CLIENT:
+        return allowed
+    return and_(allowed, sharing_filter(principal, Case.child_id))
 
 
 def row_security_scopes(principal: Principal | None) -> tuple[str | None, str | None]:

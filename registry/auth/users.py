@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.auth.passwords import hash_password
-from registry.db.models import Role, User
+from registry.db.models import Jurisdiction, Role, User
+from registry.db.queries import administration as administration_queries
 from registry.db.queries import jurisdictions as jurisdiction_queries
 from registry.db.queries import users as queries
-from registry.errors import InvalidInput, NotFound
+from registry.errors import Conflict, InvalidInput, NotFound
+
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1024
 
 
 async def create_user(
@@ -31,16 +38,50 @@ async def create_user(
         organisation = await queries.nearest_organisation(session, jurisdiction)
     if organisation is None:
         raise NotFound("No organisation found for the user.", field="organisation")
-    if await queries.user_by_username(session, username) is not None:
-        raise InvalidInput(f"The username {username} is taken.", field="username")
-    if password is not None and len(password) < 12:
-        raise InvalidInput("A password needs at least 12 characters.", field="password")
-    user = await queries.insert_user(
+    return await add_user(
         session,
         username=username,
         display_name=display_name or username,
+        email=None,
         organisation_id=organisation.id,
+        password=password,
+        role=role,
+        jurisdiction=jurisdiction,
+    )
+
+
+async def add_user(
+    session: AsyncSession,
+    *,
+    username: str,
+    display_name: str,
+    email: str | None,
+    organisation_id: int,
+    password: str | None,
+    role: Role,
+    jurisdiction: Jurisdiction,
+) -> User:
+    """Insert a person and their first role, once who may do so has been decided. The password is kept
+    only as its argon2 hash."""
+    if len(username) > 100 or not USERNAME.fullmatch(username):
+        raise InvalidInput(
+            "A username has up to 100 lower-case letters, digits, dots, hyphens and underscores, "
+            "and starts with a letter or digit.",
+            field="username",
+        )
+    if password is not None and not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise InvalidInput(f"A password needs {MIN_PASSWORD} to {MAX_PASSWORD} characters.", field="password")
+    user_id = await administration_queries.insert_user(
+        session,
+        username=username,
+        display_name=display_name,
+        email=email,
+        organisation_id=organisation_id,
         password_hash=hash_password(password) if password is not None else None,
     )
-    await queries.insert_role_assignment(session, user.id, role, jurisdiction)
+    if user_id is None:
+        raise Conflict(f"The username {username} is taken.", field="username")
+    await administration_queries.insert_role_assignment(session, user_id, role, jurisdiction)
+    user = await administration_queries.user_by_id(session, user_id)
+    assert user is not None  # it holds a role now, which lets whoever gave it see it
     return user

@@ -7,8 +7,7 @@ from functools import partial
 import strawberry
 
 from registry.auth.permissions import Permission
-from registry.auth.policy import case_filter
-from registry.db.models import Case as CaseRow
+from registry.auth.policy import cases_open_to
 from registry.db.queries import cases as queries
 from registry.schema.cases import Case, CaseFilter
 from registry.schema.context import Context
@@ -41,7 +40,7 @@ async def cases(
         closed_from=given.closed_from,
         closed_before=given.closed_before,
     )
-    visible = case_filter(context.principal, Permission.CASES_READ, CaseRow.path, CaseRow.assigned_to_id)
+    visible = cases_open_to(context.principal, Permission.CASES_READ)
     return await rows_connection(
         first=first,
         after=after,
@@ -67,7 +66,7 @@ async def cases_within(
     """``Jurisdiction.cases``: one statement for every parent on the page."""
     context = info.context
     flt = queries.CaseFilter(open=open)
-    visible = case_filter(context.principal, Permission.CASES_READ, CaseRow.path, CaseRow.assigned_to_id)
+    visible = cases_open_to(context.principal, Permission.CASES_READ)
     return await subtree_connection(
         info,
         root=root,

@@ -9,7 +9,7 @@ import strawberry
 from sqlalchemy import and_
 
 from registry.auth.permissions import Permission
-from registry.auth.policy import identity_search_filter, scope_filter
+from registry.auth.policy import child_filter, identity_search_filter
 from registry.db.models import Child as ChildRow
 from registry.db.models.children import birth_years_in_band
 from registry.db.queries import children as queries
@@ -44,7 +44,7 @@ async def children(
             else None
         ),
     )
-    visible = scope_filter(context.principal, Permission.CHILDREN_READ, ChildRow.path)
+    visible = child_filter(context.principal, Permission.CHILDREN_READ, ChildRow.path, ChildRow.id)
     # Searching by identity must not reveal that a child one may not identify exists.
     if name is not None or flt.identity_number_index is not None:
         visible = and_(

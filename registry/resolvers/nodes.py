@@ -9,10 +9,10 @@ from collections import defaultdict
 import strawberry
 from strawberry import relay
 
-from registry.schema.cases import Case
-from registry.schema.children import Child
+from registry.schema.cases import Case, Referral, Transfer
+from registry.schema.children import Child, Consent, Guardian, Intervention
 from registry.schema.context import Context
-from registry.schema.households import Household
+from registry.schema.households import Household, Placement
 from registry.schema.incidents import Incident
 from registry.schema.institutions import Institution
 from registry.schema.jurisdictions import Jurisdiction
@@ -25,10 +25,16 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "Jurisdiction": Jurisdiction,
     "ApiClient": ApiClient,
     "Child": Child,
+    "Consent": Consent,
+    "Guardian": Guardian,
+    "Intervention": Intervention,
     "Case": Case,
+    "Referral": Referral,
+    "Transfer": Transfer,
     "Institution": Institution,
     "Incident": Incident,
     "Household": Household,
+    "Placement": Placement,
     "Organisation": Organisation,
     "Programme": Programme,
     "User": User,

@@ -18,8 +18,13 @@ from registry.resolvers import institutions as institution_resolvers
 from registry.resolvers import jurisdictions as jurisdiction_resolvers
 from registry.resolvers import nodes as node_resolvers
 from registry.resolvers import users as user_resolvers
+from registry.resolvers.mutations.administration import AdministrationMutations
 from registry.resolvers.mutations.api_clients import ApiClientMutations
 from registry.resolvers.mutations.cases import CaseMutations
+from registry.resolvers.mutations.children import ChildMutations
+from registry.resolvers.mutations.police import PoliceMutations
+from registry.resolvers.mutations.programmes import ProgrammeMutations
+from registry.resolvers.mutations.referrals import ReferralMutations, TransferMutations
 from registry.schema.cases import Case
 from registry.schema.children import Child
 from registry.schema.incidents import Incident
@@ -71,7 +76,16 @@ class Query:
 
 
 # One type per domain, merged: each domain's mutations live in ``registry.resolvers.mutations.<domain>``.
-MUTATION_TYPES: tuple[type, ...] = (ApiClientMutations, CaseMutations)
+MUTATION_TYPES: tuple[type, ...] = (
+    AdministrationMutations,
+    ApiClientMutations,
+    CaseMutations,
+    ChildMutations,
+    PoliceMutations,
+    ProgrammeMutations,
+    ReferralMutations,
+    TransferMutations,
+)
 Mutation = merge_types("Mutation", MUTATION_TYPES)
 Mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
     "Change the registry. Each mutation takes one `input` and returns a payload with typed `errors`."

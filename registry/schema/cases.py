@@ -11,6 +11,7 @@ from strawberry import relay
 from registry.db import models
 from registry.schema.institutions import Institution
 from registry.schema.jurisdictions import Jurisdiction, load_jurisdiction
+from registry.schema.organisations import Organisation, load_organisation
 from registry.schema.users import User, load_user
 
 if TYPE_CHECKING:
@@ -31,22 +32,51 @@ strawberry.enum(models.InterventionType, description="A service or support given
 MAX_EVENTS = 100
 
 
-@strawberry.type(description="A case referred to a service at an institution or organisation.")
-class Referral:
+def _may_read(info: strawberry.Info[Context, None], *paths: str | None) -> bool:
+    """Free texts of referrals and transfers may name people: they need ``pii:read`` over one side."""
+    from registry.auth.permissions import Permission
+    from registry.auth.policy import can
+
+    return any(path is not None and can(info.context.principal, Permission.PII_READ, path) for path in paths)
+
+
+def _withheld(what: str) -> Exception:
+    from registry.errors import PersonalDataWithheld
+
+    return PersonalDataWithheld(
+        f"Personal data withheld: {what} needs `pii:read` over the case or its recipient."
+    )
+
+
+@strawberry.type(
+    description="A case referred to a service at an institution or organisation. Staff of a receiving "
+    "institution outside the case's jurisdiction see the referral, not the case."
+)
+class Referral(relay.Node):
+    db_id: relay.NodeID[int]
     service: models.InterventionType = strawberry.field(description="The service asked for.")
     status: models.ReferralStatus = strawberry.field(description="Pending, accepted, declined or completed.")
+    version: int = strawberry.field(description="Changes with every answer; send it back to answer safely.")
     requested_at: dt.datetime = strawberry.field(description="When it was made.")
-    responded_at: dt.datetime | None = strawberry.field(description="When the receiving side answered.")
+    responded_at: dt.datetime | None = strawberry.field(description="When the receiving side last answered.")
+    case_id: strawberry.Private[int]
     to_institution_id: strawberry.Private[int | None]
+    to_organisation_id: strawberry.Private[int | None]
+    row: strawberry.Private[models.Referral]
 
     @classmethod
     def from_row(cls, row: models.Referral) -> Referral:
         return cls(
+            db_id=row.id,
             service=row.service,
             status=row.status,
+            version=row.version,
             requested_at=row.requested_at,
             responded_at=row.responded_at,
+            case_id=row.case_id,
             to_institution_id=row.to_institution_id,
+            to_organisation_id=row.to_organisation_id,
+            row=row,
         )
 
     @strawberry.field(description="The institution referred to, if one is and you may see it.")
@@ -56,27 +86,87 @@ class Referral:
         row = await info.context.loaders.institution_by_id.load(self.to_institution_id)
         return Institution.from_row(row) if row is not None else None
 
+    @strawberry.field(description="The organisation referred to, if one is.")
+    async def to_organisation(self, info: strawberry.Info[Context, None]) -> Organisation | None:
+        if self.to_organisation_id is None:
+            return None
+        return await load_organisation(info, self.to_organisation_id)
+
+    @strawberry.field(description="The case referred; null where you may see the referral but not the case.")
+    async def case(self, info: strawberry.Info[Context, None]) -> Case | None:
+        row = await info.context.loaders.case_by_id.load(self.case_id)
+        return Case.from_row(row) if row is not None else None
+
+    async def _paths(self, info: strawberry.Info[Context, None]) -> tuple[str | None, str | None]:
+        case = await info.context.loaders.case_by_id.load(self.case_id)
+        institution = (
+            await info.context.loaders.institution_by_id.load(self.to_institution_id)
+            if self.to_institution_id is not None
+            else None
+        )
+        return (case.path if case else None), (institution.path if institution else None)
+
+    @strawberry.field(description="Why the case was referred (needs `pii:read` over the case or recipient).")
+    async def reason(self, info: strawberry.Info[Context, None]) -> str | None:
+        if self.row.reason is None:
+            return None
+        if not _may_read(info, *await self._paths(info)):
+            raise _withheld("the reason")
+        return self.row.reason
+
+    @strawberry.field(description="What came of it (needs `pii:read` over the case or recipient).")
+    async def outcome(self, info: strawberry.Info[Context, None]) -> str | None:
+        if self.row.outcome is None:
+            return None
+        if not _may_read(info, *await self._paths(info)):
+            raise _withheld("the outcome")
+        return self.row.outcome
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info[Context, None], node_ids: list[str], required: bool = False
+    ) -> list[Referral | None]:
+        from registry.auth.permissions import Permission
+        from registry.db.queries.referrals import referrals_by_ids
+        from registry.services.referrals import referral_filter
+
+        ids = [int(i) for i in node_ids]
+        visible = referral_filter(info.context.principal, Permission.CASES_READ)
+        found = await referrals_by_ids(info.context.session, visible, ids)
+        return [cls.from_row(found[i]) if i in found else None for i in ids]
+
 
 @strawberry.type(
-    description="A request to move a case to another jurisdiction, answered by the receiving side."
+    description="A request to move a case to another jurisdiction, answered by the receiving side. Both "
+    "sides see it; the receiving side sees the case only once it has accepted."
 )
-class Transfer:
+class Transfer(relay.Node):
+    db_id: relay.NodeID[int]
     status: models.TransferStatus = strawberry.field(
         description="Requested, accepted, rejected or cancelled."
     )
+    version: int = strawberry.field(description="Changes with every answer; send it back to answer safely.")
     requested_at: dt.datetime = strawberry.field(description="When it was requested.")
-    responded_at: dt.datetime | None = strawberry.field(description="When the receiving side answered.")
+    responded_at: dt.datetime | None = strawberry.field(
+        description="When it was answered (or cancelled); null while open."
+    )
+    case_id: strawberry.Private[int]
     from_jurisdiction_id: strawberry.Private[int]
     to_jurisdiction_id: strawberry.Private[int]
+    row: strawberry.Private[models.Transfer]
 
     @classmethod
     def from_row(cls, row: models.Transfer) -> Transfer:
         return cls(
+            db_id=row.id,
             status=row.status,
+            version=row.version,
             requested_at=row.requested_at,
             responded_at=row.responded_at,
+            case_id=row.case_id,
             from_jurisdiction_id=row.from_jurisdiction_id,
             to_jurisdiction_id=row.to_jurisdiction_id,
+            row=row,
         )
 
     @strawberry.field(description="The sending jurisdiction.")
@@ -86,6 +176,41 @@ class Transfer:
     @strawberry.field(description="The receiving jurisdiction.")
     async def to_jurisdiction(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:
         return await load_jurisdiction(info, self.to_jurisdiction_id)
+
+    @strawberry.field(
+        description="The case, when you may see it: the sending side until it is accepted, the receiving "
+        "side from then on."
+    )
+    async def case(self, info: strawberry.Info[Context, None]) -> Case | None:
+        row = await info.context.loaders.case_by_id.load(self.case_id)
+        return Case.from_row(row) if row is not None else None
+
+    @strawberry.field(description="Why the move was asked for (needs `pii:read` over either side).")
+    def reason(self, info: strawberry.Info[Context, None]) -> str:
+        if not _may_read(info, self.row.from_path, self.row.to_path):
+            raise _withheld("the reason")
+        return self.row.reason
+
+    @strawberry.field(description="The answer's note (needs `pii:read` over either side).")
+    def response_note(self, info: strawberry.Info[Context, None]) -> str | None:
+        if self.row.response_note is None:
+            return None
+        if not _may_read(info, self.row.from_path, self.row.to_path):
+            raise _withheld("the note")
+        return self.row.response_note
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info[Context, None], node_ids: list[str], required: bool = False
+    ) -> list[Transfer | None]:
+        from registry.auth.permissions import Permission
+        from registry.db.queries.transfers import transfers_by_ids
+        from registry.services.transfers import transfer_filter
+
+        ids = [int(i) for i in node_ids]
+        visible = transfer_filter(info.context.principal, Permission.CASES_READ)
+        found = await transfers_by_ids(info.context.session, visible, ids)
+        return [cls.from_row(found[i]) if i in found else None for i in ids]
 
 
 @strawberry.type(description="One entry of a case's append-only history.")

@@ -28,8 +28,12 @@ strawberry.enum(models.InterventionRecipient, description="Who received an inter
 strawberry.enum(models.GuardianRelationship, description="How a guardian is related to the child.")
 
 
-@strawberry.type(description="A parent or other guardian of a child (personal data).")
-class Guardian:
+@strawberry.type(
+    description="A parent or other guardian of a child (personal data: found only by those who may see "
+    "the child's identity)."
+)
+class Guardian(relay.Node):
+    db_id: relay.NodeID[int]
     full_name: str = strawberry.field(description="Full name.")
     relationship: models.GuardianRelationship = strawberry.field(description="Relationship to the child.")
     phone: str | None = strawberry.field(description="Phone number, if given.")
@@ -38,28 +42,103 @@ class Guardian:
     @classmethod
     def from_row(cls, row: models.Guardian) -> Guardian:
         return cls(
-            full_name=row.full_name, relationship=row.relationship, phone=row.phone, is_primary=row.is_primary
+            db_id=row.id,
+            full_name=row.full_name,
+            relationship=row.relationship,
+            phone=row.phone,
+            is_primary=row.is_primary,
         )
 
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info[Context, None], node_ids: list[str], required: bool = False
+    ) -> list[Guardian | None]:
+        loaders = info.context.loaders
+        found: list[Guardian | None] = []
+        for row in await loaders.guardian_by_id.load_many([int(i) for i in node_ids]):
+            shown = await _guardians_shown(info, row.child_id) if row is not None else []
+            visible = row is not None and any(guardian.id == row.id for guardian in shown)
+            found.append(cls.from_row(row) if row is not None and visible else None)
+        return found
 
-@strawberry.type(description="Consent given for the child's data or services; withdrawal is recorded.")
-class Consent:
+
+async def _guardians_shown(info: strawberry.Info[Context, None], child_id: int) -> list[models.Guardian]:
+    """The guardians of a child the principal may see and whose identity they may see; else none."""
+    from registry.errors import PersonalDataWithheld
+
+    loaders = info.context.loaders
+    child = await loaders.child_by_id.load(child_id)
+    if child is None:
+        return []
+    try:
+        return await loaders.guardians_of(child)
+    except PersonalDataWithheld:
+        return []
+
+
+@strawberry.type(
+    description="Consent given for the child's data or services; withdrawal is recorded, never deleted. "
+    "Found by those who may see the child."
+)
+class Consent(relay.Node):
+    db_id: relay.NodeID[int]
     purpose: models.ConsentPurpose = strawberry.field(description="What it was given for.")
     given_by: models.ConsentGiver = strawberry.field(description="The child's assent, or a guardian.")
     given_at: dt.datetime = strawberry.field(description="When it was given.")
     withdrawn_at: dt.datetime | None = strawberry.field(
         description="When it was withdrawn; null while it holds."
     )
+    row: strawberry.Private[models.Consent]
 
     @classmethod
     def from_row(cls, row: models.Consent) -> Consent:
         return cls(
-            purpose=row.purpose, given_by=row.given_by, given_at=row.given_at, withdrawn_at=row.withdrawn_at
+            db_id=row.id,
+            purpose=row.purpose,
+            given_by=row.given_by,
+            given_at=row.given_at,
+            withdrawn_at=row.withdrawn_at,
+            row=row,
         )
+
+    @strawberry.field(description="The child it concerns.")
+    async def child(self, info: strawberry.Info[Context, None]) -> Child | None:
+        row = await info.context.loaders.child_by_id.load(self.row.child_id)
+        return Child.from_row(row) if row is not None else None
+
+    @strawberry.field(description="The guardian who gave it, for a guardian's consent (personal data).")
+    async def guardian(self, info: strawberry.Info[Context, None]) -> Guardian | None:
+        if self.row.guardian_id is None:
+            return None
+        loaders = info.context.loaders
+        child = await loaders.child_by_id.load(self.row.child_id)
+        if child is None:
+            return None
+        rows = await loaders.guardians_of(child)
+        return next((Guardian.from_row(row) for row in rows if row.id == self.row.guardian_id), None)
+
+    @strawberry.field(description="The case it was recorded for, if one was named and you may see it.")
+    async def case(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Case, strawberry.lazy("registry.schema.cases")] | None:
+        from registry.schema.cases import Case
+
+        if self.row.case_id is None:
+            return None
+        row = await info.context.loaders.case_by_id.load(self.row.case_id)
+        return Case.from_row(row) if row is not None else None
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info[Context, None], node_ids: list[str], required: bool = False
+    ) -> list[Consent | None]:
+        loaded = await info.context.loaders.consent_by_id.load_many([int(i) for i in node_ids])
+        return [cls.from_row(row) if row is not None else None for row in loaded]
 
 
 @strawberry.type(description="Something done for the child: education, training, support, legal aid, ...")
-class Intervention:
+class Intervention(relay.Node):
+    db_id: relay.NodeID[int]
     type: models.InterventionType = strawberry.field(description="What was done.")
     recipient: models.InterventionRecipient = strawberry.field(description="Who received it.")
     started_on: dt.date = strawberry.field(description="When it began.")
@@ -70,6 +149,7 @@ class Intervention:
     @classmethod
     def from_row(cls, row: models.Intervention) -> Intervention:
         return cls(
+            db_id=row.id,
             type=row.type,
             recipient=row.recipient,
             started_on=row.started_on,
@@ -84,6 +164,13 @@ class Intervention:
             return None
         row = await info.context.loaders.programme_by_id.load(self.programme_id)
         return Programme.from_row(row) if row is not None else None
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info[Context, None], node_ids: list[str], required: bool = False
+    ) -> list[Intervention | None]:
+        loaded = await info.context.loaders.intervention_by_id.load_many([int(i) for i in node_ids])
+        return [cls.from_row(row) if row is not None else None for row in loaded]
 
 
 @strawberry.type(description="What was achieved for the child.")
@@ -105,11 +192,15 @@ class Child(relay.Node):
     db_id: relay.NodeID[int]
     sex: models.Sex = strawberry.field(description="Sex as recorded.")
     registered_on: dt.date = strawberry.field(description="When the child was registered.")
+    version: int = strawberry.field(
+        description="Changes with every change of the record (identity corrections included); send it back "
+        "with a change so that a concurrent one is not overwritten."
+    )
     row: strawberry.Private[models.Child]
 
     @classmethod
     def from_row(cls, row: models.Child) -> Child:
-        return cls(db_id=row.id, sex=row.sex, registered_on=row.registered_on, row=row)
+        return cls(db_id=row.id, sex=row.sex, registered_on=row.registered_on, version=row.version, row=row)
 
     @strawberry.field(
         description="Age band today (0-4, 5-9, 10-14, 15-17, or 18 and over since registration)."

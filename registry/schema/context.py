@@ -17,7 +17,8 @@ from registry.auth.policy import (
     CaseInCharge,
     can,
     can_see_identity,
-    case_filter,
+    cases_open_to,
+    child_filter,
     role_assignment_filter,
     scope_filter,
     user_filter,
@@ -49,11 +50,13 @@ from registry.db.models import (
 )
 from registry.db.queries import cases as case_queries
 from registry.db.queries import children as child_queries
+from registry.db.queries import consents as consent_queries
 from registry.db.queries import incidents as incident_queries
 from registry.db.queries import institutions as institution_queries
 from registry.db.queries import jurisdictions as jurisdiction_queries
 from registry.db.queries import organisations as organisation_queries
 from registry.db.queries import placements as placement_queries
+from registry.db.queries import programmes as programme_queries
 from registry.db.queries import users as user_queries
 from registry.db.queries.related import rows_by_parent
 from registry.identity_numbers import IdentityNumberVault
@@ -90,7 +93,7 @@ class DataLoaders:
 
     @cached_property
     def _visible_cases(self) -> ColumnElement[bool]:
-        return case_filter(self.principal, Permission.CASES_READ, Case.path, Case.assigned_to_id)
+        return cases_open_to(self.principal, Permission.CASES_READ)
 
     @cached_property
     def jurisdiction_by_id(self) -> DataLoader[int, Jurisdiction | None]:
@@ -101,8 +104,12 @@ class DataLoaders:
         return _keyed(lambda ids: jurisdiction_queries.jurisdictions_by_parent_ids(self.session, ids), [])
 
     @cached_property
+    def _visible_children(self) -> ColumnElement[bool]:
+        return child_filter(self.principal, Permission.CHILDREN_READ, Child.path, Child.id)
+
+    @cached_property
     def child_by_id(self) -> DataLoader[int, Child | None]:
-        visible = self._visible(Permission.CHILDREN_READ, Child.path)
+        visible = self._visible_children
         return _keyed(lambda ids: child_queries.children_by_ids(self.session, visible, ids), None)
 
     @cached_property
@@ -130,7 +137,7 @@ class DataLoaders:
 
     @cached_property
     def children_by_household_id(self) -> DataLoader[int, list[Child]]:
-        visible = self._visible(Permission.CHILDREN_READ, Child.path)
+        visible = self._visible_children
         return _keyed(lambda ids: child_queries.children_by_household_ids(self.session, visible, ids), [])
 
     @cached_property
@@ -151,9 +158,25 @@ class DataLoaders:
         return self._children_of(Consent, Consent.child_id, Consent.id)
 
     @cached_property
+    def consent_by_id(self) -> DataLoader[int, Consent | None]:
+        """Consents whose child the principal may see (as the child's own loader decides)."""
+        visible = self._visible_children
+        return _keyed(lambda ids: consent_queries.consents_by_ids(self.session, visible, ids), None)
+
+    @cached_property
+    def guardian_by_id(self) -> DataLoader[int, Guardian | None]:
+        """Guardians by id; their child's visibility and personal-data rule are for the caller to apply."""
+        return _keyed(lambda ids: child_queries.guardians_by_ids(self.session, ids), None)
+
+    @cached_property
     def interventions_by_child_id(self) -> DataLoader[int, list[Intervention]]:
         visible = self._visible(Permission.CHILDREN_READ, Intervention.path)
         return self._children_of(Intervention, Intervention.child_id, Intervention.id, visible)
+
+    @cached_property
+    def intervention_by_id(self) -> DataLoader[int, Intervention | None]:
+        visible = self._visible(Permission.CHILDREN_READ, Intervention.path)
+        return _keyed(lambda ids: programme_queries.interventions_by_ids(self.session, visible, ids), None)
 
     @cached_property
     def outcomes_by_child_id(self) -> DataLoader[int, list[Outcome]]:

@@ -8,11 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry import relay
 
+from registry.auth.permissions import Permission
+from registry.auth.policy import scope_filter
 from registry.db import models
+from registry.db.queries import placements as placement_queries
 from registry.schema.institutions import Institution
 from registry.schema.jurisdictions import Jurisdiction, load_jurisdiction
 
 if TYPE_CHECKING:
+    from registry.schema.cases import Case
     from registry.schema.children import Child
     from registry.schema.context import Context
 
@@ -57,7 +61,8 @@ class Household(relay.Node):
 @strawberry.type(
     description="A child held or housed in an institution: arrest, custody, a home or a shelter."
 )
-class Placement:
+class Placement(relay.Node):
+    db_id: relay.NodeID[int]
     kind: models.PlacementKind = strawberry.field(description="What kind of placement.")
     started_at: dt.datetime = strawberry.field(description="When it began.")
     ended_at: dt.datetime | None = strawberry.field(description="When it ended; null while it lasts.")
@@ -68,21 +73,70 @@ class Placement:
     psychosocial_support: bool = strawberry.field(
         description="Whether the child received psychosocial support."
     )
-    institution_id: strawberry.Private[int]
+    version: int = strawberry.field(
+        description="Changes with every update: send it back to change the placement (`endPlacement`)."
+    )
+    row: strawberry.Private[models.Placement]
 
     @classmethod
     def from_row(cls, row: models.Placement) -> Placement:
         return cls(
+            db_id=row.id,
             kind=row.kind,
             started_at=row.started_at,
             ended_at=row.ended_at,
             end_reason=row.end_reason,
             segregated_from_adults=row.segregated_from_adults,
             psychosocial_support=row.psychosocial_support,
-            institution_id=row.institution_id,
+            version=row.version,
+            row=row,
         )
 
     @strawberry.field(description="Where the child is or was held or housed.")
     async def institution(self, info: strawberry.Info[Context, None]) -> Institution | None:
-        row = await info.context.loaders.institution_by_id.load(self.institution_id)
+        row = await info.context.loaders.institution_by_id.load(self.row.institution_id)
         return Institution.from_row(row) if row is not None else None
+
+    @strawberry.field(description="The institution's jurisdiction, where the placement is counted.")
+    async def jurisdiction(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:
+        return await load_jurisdiction(info, self.row.jurisdiction_id)
+
+    @strawberry.field(description="The child placed; null if not yours to see.")
+    async def child(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Child, strawberry.lazy("registry.schema.children")] | None:
+        from registry.schema.children import Child
+
+        row = await info.context.loaders.child_by_id.load(self.row.child_id)
+        return Child.from_row(row) if row is not None else None
+
+    @strawberry.field(description="The case it belongs to; null if none or not yours to see.")
+    async def case(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Case, strawberry.lazy("registry.schema.cases")] | None:
+        from registry.schema.cases import Case
+
+        if self.row.case_id is None:
+            return None
+        row = await info.context.loaders.case_by_id.load(self.row.case_id)
+        return Case.from_row(row) if row is not None else None
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info[Context, None], node_ids: list[str], required: bool = False
+    ) -> list[Placement | None]:
+        return [
+            cls.from_row(row) if row is not None else None
+            for row in await load_placements(info, [int(i) for i in node_ids])
+        ]
+
+
+async def load_placements(
+    info: strawberry.Info[Context, None], ids: list[int]
+) -> list[models.Placement | None]:
+    """Placements by id, in order; None where not found or not the principal's to see (``incidents:read``,
+    as a child's list of placements)."""
+    context = info.context
+    visible = scope_filter(context.principal, Permission.INCIDENTS_READ, models.Placement.path)
+    found = await placement_queries.placements_by_ids(context.session, visible, ids)
+    return [found.get(placement_id) for placement_id in ids]

@@ -28,6 +28,7 @@ class Incident(relay.Node):
     offence: models.OffenceCategory = strawberry.field(description="Category of the offence.")
     offence_section: str | None = strawberry.field(description="The legal provision, e.g. `PPC 379`.")
     occurred_on: dt.date = strawberry.field(description="When it happened.")
+    version: int = strawberry.field(description="Changes with every update of the incident.")
     row: strawberry.Private[models.Incident]
 
     @classmethod
@@ -38,6 +39,7 @@ class Incident(relay.Node):
             offence=row.offence,
             offence_section=row.offence_section,
             occurred_on=row.occurred_on,
+            version=row.version,
             row=row,
         )
 

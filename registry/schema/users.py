@@ -77,6 +77,9 @@ class User(relay.Node):
     username: str = strawberry.field(description="Sign-in name.")
     display_name: str = strawberry.field(description="Name shown to colleagues.")
     active: bool = strawberry.field(description="False once the person may no longer sign in.")
+    version: int = strawberry.field(
+        description="Changes with every change of the person or their roles; send it back to change safely."
+    )
     organisation_id: strawberry.Private[int]
 
     @classmethod
@@ -86,6 +89,7 @@ class User(relay.Node):
             username=row.username,
             display_name=row.display_name,
             active=row.active,
+            version=row.version,
             organisation_id=row.organisation_id,
         )
 

@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry.auth.permissions import Permission
 from registry.auth.policy import (
     CASEWORK_ROLES,
-    case_filter,
+    cases_open_to,
+    child_filter,
     scope_filter,
     supervises,
     user_filter,
@@ -20,9 +21,10 @@ from registry.db.queries import cases as case_queries
 from registry.db.queries import children as child_queries
 from registry.db.queries import institutions as institution_queries
 from registry.db.queries import jurisdictions as jurisdiction_queries
+from registry.db.queries import transfers as transfer_queries
 from registry.db.queries import users as user_queries
-from registry.errors import ApprovalRequired, InvalidInput, InvalidTransition, NotFound
-from registry.services.common import Actor, expect_version, now, record_case_event, require
+from registry.errors import ApprovalRequired, InvalidTransition, NotFound
+from registry.services.common import Actor, clean_text, expect_version, now, record_case_event, require
 from registry.services.idempotency import create_once
 
 # The workflow. Any open stage may close (a child found, moved away or come of age); a review sends the
@@ -37,22 +39,10 @@ ALLOWED_MOVES: dict[CaseStage, frozenset[CaseStage]] = {
     CaseStage.CLOSED: frozenset({CaseStage.REOPENED}),
     CaseStage.REOPENED: frozenset({CaseStage.ASSESSED, CaseStage.CASE_PLAN, CaseStage.CLOSED}),
 }
-MAX_TEXT = 4000
-
-
-def _text(value: str | None, *, field: str, required: bool = False) -> str | None:
-    cleaned = value.strip() if value is not None else None
-    if not cleaned:
-        if required:
-            raise InvalidInput("This needs a text.", field=field)
-        return None
-    if len(cleaned) > MAX_TEXT:
-        raise InvalidInput(f"At most {MAX_TEXT} characters.", field=field)
-    return cleaned
 
 
 async def _case_to_change(session: AsyncSession, principal: Principal, case_id: int) -> Case:
-    visible = case_filter(principal, Permission.CASES_WRITE, Case.path, Case.assigned_to_id)
+    visible = cases_open_to(principal, Permission.CASES_WRITE)
     case = await case_queries.case_for_update(session, visible, case_id)
     if case is None:
         raise NotFound("No such case.", field="caseId")
@@ -87,11 +77,11 @@ async def open_case(
 ) -> tuple[int, bool]:
     """Open a case about a child, owned by the child's jurisdiction unless another is named.
     ``(case id, replayed)``."""
-    note = _text(note, field="note")
+    note = clean_text(note, field="note")
 
     async def create() -> int:
         children = await child_queries.children_by_ids(
-            session, scope_filter(principal, Permission.CHILDREN_READ, Child.path), [child_id]
+            session, child_filter(principal, Permission.CHILDREN_READ, Child.path, Child.id), [child_id]
         )
         child = children.get(child_id)
         if child is None:
@@ -180,14 +170,19 @@ async def transition_case(
     officer; reopening keeps the history and clears the closure."""
     case = await _case_to_change(session, principal, case_id)
     expect_version(case.version, version, what="case")
-    reason = _text(reason, field="reason", required=to_stage is CaseStage.CLOSED)
+    reason = clean_text(reason, field="reason", required=to_stage is CaseStage.CLOSED)
     if to_stage not in ALLOWED_MOVES[case.stage]:
         allowed = ", ".join(sorted(ALLOWED_MOVES[case.stage]))
         raise InvalidTransition(
             f"A case in {case.stage.value} can move to {allowed}, not to {to_stage.value}.", field="toStage"
         )
-    risk = risk_level or case.risk_level
     closing = to_stage is CaseStage.CLOSED
+    if closing and await transfer_queries.open_transfer_of_case(session, case.id) is not None:
+        raise InvalidTransition(
+            "The case has an open transfer request: cancel it, or let the receiving side answer, first.",
+            field="toStage",
+        )
+    risk = risk_level or case.risk_level
     approved = closing and supervises(principal, case.path)
     if closing and RiskLevel.HIGH in (case.risk_level, risk) and not approved:
         raise ApprovalRequired(
@@ -257,7 +252,7 @@ async def add_case_note(
     session: AsyncSession, principal: Principal, *, case_id: int, note: str, idempotency_key: str | None
 ) -> tuple[int, bool]:
     """Append a note to the case's history. ``(event id, replayed)``."""
-    text = _text(note, field="note", required=True)
+    text = clean_text(note, field="note", required=True)
 
     async def create() -> int:
         case = await _case_to_change(session, principal, case_id)

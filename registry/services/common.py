@@ -12,7 +12,10 @@ from registry.auth.permissions import Permission
 from registry.auth.policy import can
 from registry.auth.principal import Principal, PrincipalKind
 from registry.db.models import CaseEvent, CaseEventType, CaseStage
-from registry.errors import Conflict, NotFound
+from registry.errors import Conflict, InvalidInput, NotFound
+
+# Free texts (notes, reasons, outcomes): enough for a paragraph, not a document.
+MAX_TEXT = 4000
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +34,18 @@ class Actor:
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def clean_text(value: str | None, *, field: str, required: bool = False, limit: int = MAX_TEXT) -> str | None:
+    """A free text with surrounding blanks removed; blank is "not given", refused when ``required``."""
+    cleaned = value.strip() if value is not None else None
+    if not cleaned:
+        if required:
+            raise InvalidInput("This needs a text.", field=field)
+        return None
+    if len(cleaned) > limit:
+        raise InvalidInput(f"At most {limit} characters.", field=field)
+    return cleaned
 
 
 def require(principal: Principal, permission: Permission, path: str, *, what: str, field: str) -> None:

@@ -5,11 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, cast, func, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import Text
 
-from registry.db.models import Child, ChildIdentity, Household, Jurisdiction, Sex
+from registry.db.models import (
+    Child,
+    ChildIdentity,
+    ChildIdentityHistory,
+    Guardian,
+    Household,
+    Jurisdiction,
+    JurisdictionLevel,
+    Sex,
+)
 from registry.db.queries.paging import Keyset, apply_keyset, in_list_order
+from registry.db.types import Ltree
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,3 +107,88 @@ async def children_by_household_ids(
         assert row.household_id is not None
         found[row.household_id].append(row)
     return found
+
+
+# Writes of children (registration, identity corrections) read through these.
+
+
+async def next_household_id(session: AsyncSession) -> int:
+    """An id for a new household, taken before the insert so that its reference can contain it."""
+    sequence = func.pg_get_serial_sequence("households", "id")
+    return int(await session.scalar(select(func.nextval(sequence))) or 0)
+
+
+async def identity_number_holder(
+    session: AsyncSession, blind_index: bytes, *, excluding_child_id: int | None = None
+) -> int | None:
+    """The child registered with this identity number (by its blind index), among the rows row-level
+    security lets the transaction see."""
+    statement = select(ChildIdentity.child_id).where(ChildIdentity.identity_number_blind_index == blind_index)
+    if excluding_child_id is not None:
+        statement = statement.where(ChildIdentity.child_id != excluding_child_id)
+    return await session.scalar(statement.limit(1))
+
+
+async def close_matches(
+    session: AsyncSession,
+    visible: ColumnElement[bool],
+    *,
+    full_name: str,
+    birth_year: int,
+    path: str,
+    limit: int,
+) -> list[int]:
+    """Children who may be the same child as a new registration: a similar name (trigram ``%``, the
+    ``pg_trgm.similarity_threshold``), born within a year of ``birth_year``, in the district around
+    ``path`` (or under ``path`` itself when it lies above district level). Most similar first."""
+    ancestors = [int(part) for part in path.split(".")]
+    district = (
+        select(Jurisdiction.path)
+        .where(Jurisdiction.id.in_(ancestors), Jurisdiction.level == JurisdictionLevel.DISTRICT)
+        .limit(1)
+        .scalar_subquery()
+    )
+    root = func.coalesce(district, cast(literal(path, Text()), Ltree()))
+    statement = (
+        select(Child.id)
+        .join(ChildIdentity, ChildIdentity.child_id == Child.id)
+        .where(
+            ChildIdentity.full_name.op("%")(full_name),
+            Child.birth_year.between(birth_year - 1, birth_year + 1),
+            Child.path.op("<@")(root),
+            visible,
+        )
+        .order_by(func.similarity(ChildIdentity.full_name, full_name).desc(), Child.id)
+        .limit(limit)
+    )
+    return list(await session.scalars(statement))
+
+
+async def child_for_update(
+    session: AsyncSession, visible: ColumnElement[bool], child_id: int
+) -> Child | None:
+    """The child, locked until the transaction ends, if ``visible`` admits it."""
+    statement = select(Child).where(Child.id == child_id, visible).with_for_update()
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def identity_for_update(session: AsyncSession, child_id: int) -> ChildIdentity | None:
+    statement = select(ChildIdentity).where(ChildIdentity.child_id == child_id).with_for_update()
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def guardians_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Guardian]:
+    """Guardians by id (row-level security limits them to children in the transaction's scope; the
+    caller applies the personal-data rule of their child)."""
+    result = await session.scalars(select(Guardian).where(Guardian.id.in_(ids)))
+    return {row.id: row for row in result}
+
+
+async def identity_history(session: AsyncSession, child_id: int) -> list[ChildIdentityHistory]:
+    """Corrections of the child's identity, oldest first."""
+    statement = (
+        select(ChildIdentityHistory)
+        .where(ChildIdentityHistory.child_id == child_id)
+        .order_by(ChildIdentityHistory.version, ChildIdentityHistory.id)
+    )
+    return list(await session.scalars(statement))

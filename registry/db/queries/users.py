@@ -32,34 +32,6 @@ async def nearest_organisation(session: AsyncSession, jurisdiction: Jurisdiction
     return (await session.scalars(statement)).one_or_none()
 
 
-async def insert_user(
-    session: AsyncSession,
-    *,
-    username: str,
-    display_name: str,
-    organisation_id: int,
-    password_hash: str | None,
-) -> User:
-    user = User(
-        username=username,
-        display_name=display_name,
-        organisation_id=organisation_id,
-        password_hash=password_hash,
-    )
-    session.add(user)
-    await session.flush()
-    return user
-
-
-async def insert_role_assignment(
-    session: AsyncSession, user_id: int, role: Role, jurisdiction: Jurisdiction
-) -> None:
-    session.add(
-        RoleAssignment(user_id=user_id, role=role, jurisdiction_id=jurisdiction.id, path=jurisdiction.path)
-    )
-    await session.flush()
-
-
 async def insert_api_client(
     session: AsyncSession,
     *,

@@ -93,15 +93,19 @@ async def assign_case(info: strawberry.Info[Context, None], input: AssignCaseInp
 
 async def add_case_note(info: strawberry.Info[Context, None], input: AddCaseNoteInput) -> AddCaseNotePayload:
     session = info.context.session
-    case_id = database_id(input.case_id, "Case", field="caseId")
     done = await perform(
         info,
         lambda principal: service.add_case_note(
-            session, principal, case_id=case_id, note=input.note, idempotency_key=input.idempotency_key
+            session,
+            principal,
+            case_id=database_id(input.case_id, "Case", field="caseId"),
+            note=input.note,
+            idempotency_key=input.idempotency_key,
         ),
     )
     event = None
     if done.result is not None:
+        case_id = database_id(input.case_id, "Case", field="caseId")
         case = await _case(info, case_id)
         events = await info.context.loaders.events_of(100).load(case_id) if case is not None else []
         row = next((e for e in events if e.id == done.result[0]), None)
