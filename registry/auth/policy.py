@@ -149,6 +149,32 @@ def works_cases_only_as_assigned(principal: Principal, path: str) -> bool:
     return bool(writing) and all(grant.role is Role.CASE_WORKER for grant in writing)
 
 
+# The supervision ladder: a role on it may be given only by someone holding it, or a role above it, there.
+# (A district officer holds the same permissions as a provincial manager, only lower in the tree; the
+# ladder keeps them from making a provincial manager of someone inside their district.)
+SUPERVISION_RANK = {Role.CASE_WORKER: 1, Role.DISTRICT_OFFICER: 2, Role.PROVINCIAL_MANAGER: 3}
+
+
+def may_grant(principal: Principal, role: Role, path: str) -> bool:
+    """May ``principal`` give (or take back) ``role`` over the jurisdiction at ``path``? People only, with
+    ``users:manage`` there; a system administrator there may give any role; anyone else only a role whose
+    permissions they all hold there themselves, and on the supervision ladder no role above their own."""
+    if principal.kind is not PrincipalKind.USER or not can(principal, Permission.USERS_MANAGE, path):
+        return False
+    over = [grant for grant in principal.grants if is_within(path, grant.path)]
+    if any(grant.role is Role.SYSTEM_ADMIN for grant in over):
+        return True
+    held: set[Permission] = set()
+    for grant in over:
+        held |= grant.permissions
+    if not ROLE_PERMISSIONS[role] <= held:
+        return False
+    rank = SUPERVISION_RANK.get(role)
+    return rank is None or any(
+        grant.role is not None and SUPERVISION_RANK.get(grant.role, 0) >= rank for grant in over
+    )
+
+
 def can_see_identity(
     principal: Principal | None, child_path: str, *, restricted: bool, cases: Iterable[CaseInCharge]
 ) -> bool:

@@ -21,8 +21,8 @@ import re
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.auth.permissions import ROLE_PERMISSIONS, Permission
-from registry.auth.policy import can, is_within, scope_filter, user_filter
+from registry.auth.permissions import Permission
+from registry.auth.policy import can, is_within, may_grant, scope_filter, user_filter
 from registry.auth.principal import Principal, PrincipalKind
 from registry.auth.users import add_user
 from registry.db.models import (
@@ -52,10 +52,6 @@ MAX_NAME = 200
 MAX_EMAIL = 320
 # Levels a node may sit directly below a parent over: these two are optional between their neighbours.
 OPTIONAL_LEVELS = frozenset({JurisdictionLevel.DIVISIONAL, JurisdictionLevel.TEHSIL})
-# The supervision ladder: a role on it may be given only by someone holding it, or a role above it, there.
-# (A district officer holds the same permissions as a provincial manager, only lower in the tree; the
-# ladder keeps them from making a provincial manager of someone inside their district.)
-SUPERVISION_RANK = {Role.CASE_WORKER: 1, Role.DISTRICT_OFFICER: 2, Role.PROVINCIAL_MANAGER: 3}
 
 
 # ---------------------------------------------------------------------------------------------- checks
@@ -107,26 +103,6 @@ def level_may_follow(parent: JurisdictionLevel, child: JurisdictionLevel) -> boo
     levels = list(JurisdictionLevel)
     top, bottom = LEVEL_DEPTH[parent], LEVEL_DEPTH[child]
     return bottom > top and all(level in OPTIONAL_LEVELS for level in levels[top + 1 : bottom])
-
-
-def may_grant(principal: Principal, role: Role, path: str) -> bool:
-    """May ``principal`` give (or take back) ``role`` over the jurisdiction at ``path``? People only, with
-    ``users:manage`` there; a system administrator there may give any role; anyone else only a role whose
-    permissions they all hold there themselves, and on the supervision ladder no role above their own."""
-    if principal.kind is not PrincipalKind.USER or not can(principal, Permission.USERS_MANAGE, path):
-        return False
-    over = [grant for grant in principal.grants if is_within(path, grant.path)]
-    if any(grant.role is Role.SYSTEM_ADMIN for grant in over):
-        return True
-    held: set[Permission] = set()
-    for grant in over:
-        held |= grant.permissions
-    if not ROLE_PERMISSIONS[role] <= held:
-        return False
-    rank = SUPERVISION_RANK.get(role)
-    return rank is None or any(
-        grant.role is not None and SUPERVISION_RANK.get(grant.role, 0) >= rank for grant in over
-    )
 
 
 def _may_grant_or_refuse(principal: Principal, role: Role, jurisdiction: Jurisdiction, *, verb: str) -> None:
