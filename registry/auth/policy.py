@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, cast, false, literal, or_, select, true
+from sqlalchemy import ColumnElement, and_, cast, false, literal, null, or_, select, true
 from sqlalchemy.types import Text
 
 from registry.auth.permissions import ROLE_PERMISSIONS, Permission, parse_scopes
@@ -310,6 +310,46 @@ def cases_open_to(principal: Principal | None, permission: Permission) -> Column
     if principal is None or principal.kind is not PrincipalKind.CLIENT:
         return allowed
     return and_(allowed, sharing_filter(principal, Case.child_id))
+
+
+def referral_filter(principal: Principal | None, permission: Permission) -> ColumnElement[bool]:
+    """Referrals the principal may use ``permission`` on: those of cases it may (see :func:`case_filter`),
+    and those to institutions inside a subtree where it holds ``permission`` other than as a caseworker (the
+    null assignee column admits no caseworker's grant)."""
+    from registry.db.models import Case, Institution, Referral
+
+    cases = select(Case.id).where(cases_open_to(principal, permission))
+    receiving = select(Institution.id).where(case_filter(principal, permission, Institution.path, null()))
+    return or_(Referral.case_id.in_(cases), Referral.to_institution_id.in_(receiving))
+
+
+def writable_transfers(principal: Principal | None) -> ColumnElement[bool]:
+    """Transfers of cases the principal may write (the sending side, which may cancel them)."""
+    from registry.db.models import Case, Transfer
+
+    return Transfer.case_id.in_(select(Case.id).where(cases_open_to(principal, Permission.CASES_WRITE)))
+
+
+def transfer_filter(principal: Principal | None, permission: Permission) -> ColumnElement[bool]:
+    """Transfers the principal may see with ``permission``: those of cases it may (see
+    :func:`case_filter`), and, other than as a caseworker (the null assignee column admits no caseworker's
+    grant), those from or to a subtree where it holds ``permission``: both sides see an open request, and
+    the sending side keeps sight of where its case went."""
+    from registry.db.models import Case, Transfer
+
+    cases = select(Case.id).where(cases_open_to(principal, permission))
+    return or_(
+        Transfer.case_id.in_(cases),
+        case_filter(principal, permission, Transfer.from_path, null()),
+        case_filter(principal, permission, Transfer.to_path, null()),
+    )
+
+
+def receiving_filter(principal: Principal | None) -> ColumnElement[bool]:
+    """Transfers the principal may answer: to a subtree where it writes cases (not as a caseworker)."""
+    from registry.db.models import Transfer
+
+    return case_filter(principal, Permission.CASES_WRITE, Transfer.to_path, null())
 
 
 def row_security_scopes(principal: Principal | None) -> tuple[str | None, str | None]:

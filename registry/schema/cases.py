@@ -127,8 +127,8 @@ class Referral(relay.Node):
         cls, *, info: strawberry.Info[Context, None], node_ids: list[str], required: bool = False
     ) -> list[Referral | None]:
         from registry.auth.permissions import Permission
+        from registry.auth.policy import referral_filter
         from registry.db.queries.referrals import referrals_by_ids
-        from registry.services.referrals import referral_filter
 
         ids = [int(i) for i in node_ids]
         visible = referral_filter(info.context.principal, Permission.CASES_READ)
@@ -204,8 +204,8 @@ class Transfer(relay.Node):
         cls, *, info: strawberry.Info[Context, None], node_ids: list[str], required: bool = False
     ) -> list[Transfer | None]:
         from registry.auth.permissions import Permission
+        from registry.auth.policy import transfer_filter
         from registry.db.queries.transfers import transfers_by_ids
-        from registry.services.transfers import transfer_filter
 
         ids = [int(i) for i in node_ids]
         visible = transfer_filter(info.context.principal, Permission.CASES_READ)

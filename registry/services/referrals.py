@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import ColumnElement, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.auth.permissions import Permission
-from registry.auth.policy import case_filter, cases_open_to, scope_filter
+from registry.auth.policy import cases_open_to, referral_filter, scope_filter
 from registry.auth.principal import Principal
 from registry.db.models import (
-    Case,
     CaseEventType,
     CaseStage,
     Institution,
@@ -64,15 +62,6 @@ ALLOWED_ANSWERS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
     ReferralStatus.DECLINED: frozenset(),
     ReferralStatus.COMPLETED: frozenset(),
 }
-
-
-def referral_filter(principal: Principal | None, permission: Permission) -> ColumnElement[bool]:
-    """Referrals the principal may use ``permission`` on: those of cases it may (see :func:`case_filter`),
-    and those to institutions inside a subtree where it holds ``permission`` other than as a caseworker (the
-    null assignee column admits no caseworker's grant)."""
-    cases = select(Case.id).where(cases_open_to(principal, permission))
-    receiving = select(Institution.id).where(case_filter(principal, permission, Institution.path, null()))
-    return or_(Referral.case_id.in_(cases), Referral.to_institution_id.in_(receiving))
 
 
 async def refer_case(

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import ColumnElement, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.auth.permissions import Permission
-from registry.auth.policy import case_filter, cases_open_to, is_within
+from registry.auth.policy import (
+    cases_open_to,
+    is_within,
+    receiving_filter,
+    writable_transfers,
+)
 from registry.auth.principal import Principal
-from registry.db.models import Case, CaseEventType, CaseStage, Transfer, TransferStatus
+from registry.db.models import CaseEventType, CaseStage, Transfer, TransferStatus
 from registry.db.queries import cases as case_queries
 from registry.db.queries import jurisdictions as jurisdiction_queries
 from registry.db.queries import transfers as transfer_queries
@@ -34,28 +38,6 @@ from registry.services.referrals import raise_unless_done
 class TransferResponse(enum.StrEnum):
     ACCEPT = "ACCEPT"
     REJECT = "REJECT"
-
-
-def _writable_cases(principal: Principal | None) -> ColumnElement[bool]:
-    return Transfer.case_id.in_(select(Case.id).where(cases_open_to(principal, Permission.CASES_WRITE)))
-
-
-def transfer_filter(principal: Principal | None, permission: Permission) -> ColumnElement[bool]:
-    """Transfers the principal may see with ``permission``: those of cases it may (see
-    :func:`case_filter`), and, other than as a caseworker (the null assignee column admits no caseworker's
-    grant), those from or to a subtree where it holds ``permission``: both sides see an open request, and
-    the sending side keeps sight of where its case went."""
-    cases = select(Case.id).where(cases_open_to(principal, permission))
-    return or_(
-        Transfer.case_id.in_(cases),
-        case_filter(principal, permission, Transfer.from_path, null()),
-        case_filter(principal, permission, Transfer.to_path, null()),
-    )
-
-
-def receiving_filter(principal: Principal | None) -> ColumnElement[bool]:
-    """Transfers the principal may answer: to a subtree where it writes cases (not as a caseworker)."""
-    return case_filter(principal, Permission.CASES_WRITE, Transfer.to_path, null())
 
 
 async def request_transfer(
@@ -176,7 +158,7 @@ async def cancel_transfer(
 ) -> int:
     """The sending side withdraws its open request. Returns the transfer's id."""
     text = clean_text(reason, field="reason")
-    transfer = await transfer_queries.transfer_for_update(session, _writable_cases(principal), transfer_id)
+    transfer = await transfer_queries.transfer_for_update(session, writable_transfers(principal), transfer_id)
     if transfer is None:
         raise NotFound("No such transfer.", field="transferId")
     expect_version(transfer.version, version, what="transfer")
