@@ -5,11 +5,16 @@ from __future__ import annotations
 from functools import partial
 
 import strawberry
+from sqlalchemy import ColumnElement, not_
 
 from registry.auth.permissions import Permission
-from registry.auth.policy import cases_open_to
+from registry.auth.policy import cases_open_to, referral_filter, scope_filter, transfer_filter
+from registry.db.models import Institution as InstitutionRow
+from registry.db.models import Transfer as TransferRow
 from registry.db.queries import cases as queries
-from registry.schema.cases import Case, CaseFilter
+from registry.db.queries import referrals as referral_queries
+from registry.db.queries import transfers as transfer_queries
+from registry.schema.cases import Case, CaseFilter, Referral, ReferralFilter, Transfer, TransferFilter
 from registry.schema.context import Context
 from registry.schema.relay import Connection, database_id, rows_connection, subtree_connection
 
@@ -78,4 +83,73 @@ async def cases_within(
         pages=lambda roots, keyset: queries.cases_pages_within(context.session, visible, flt, roots, keyset),
         counts=lambda roots: queries.count_cases_within(context.session, visible, flt, roots),
         wrap=Case.from_row,
+    )
+
+
+def _where(condition: ColumnElement[bool], wanted: bool | None) -> ColumnElement[bool] | None:
+    if wanted is None:
+        return None
+    return condition if wanted else not_(condition)
+
+
+async def transfers(
+    info: strawberry.Info[Context, None],
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    filter: TransferFilter | None = None,
+) -> Connection[Transfer]:
+    context = info.context
+    given = filter or TransferFilter()
+    mine = partial(scope_filter, context.principal, Permission.CASES_READ)
+    flt = transfer_queries.TransferFilter(
+        statuses=given.statuses or (),
+        to_within=_where(mine(TransferRow.to_path), given.incoming),
+        from_within=_where(mine(TransferRow.from_path), given.outgoing),
+    )
+    visible = transfer_filter(context.principal, Permission.CASES_READ)
+    return await rows_connection(
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        maximum=context.settings.max_page_size,
+        page=partial(transfer_queries.transfers_page, context.session, visible, flt),
+        count=partial(transfer_queries.count_transfers, context.session, visible, flt),
+        wrap=Transfer.from_row,
+    )
+
+
+async def referrals(
+    info: strawberry.Info[Context, None],
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    filter: ReferralFilter | None = None,
+) -> Connection[Referral]:
+    context = info.context
+    given = filter or ReferralFilter()
+    institution_id = (
+        database_id(given.to_institution, "Institution", field="toInstitution")
+        if given.to_institution
+        else None
+    )
+    mine = scope_filter(context.principal, Permission.CASES_READ, InstitutionRow.path)
+    flt = referral_queries.ReferralFilter(
+        statuses=given.statuses or (),
+        to_institution_id=institution_id,
+        to_institution_within=_where(mine, given.incoming),
+    )
+    visible = referral_filter(context.principal, Permission.CASES_READ)
+    return await rows_connection(
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        maximum=context.settings.max_page_size,
+        page=partial(referral_queries.referrals_page, context.session, visible, flt),
+        count=partial(referral_queries.count_referrals, context.session, visible, flt),
+        wrap=Referral.from_row,
     )

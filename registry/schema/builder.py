@@ -25,7 +25,7 @@ from registry.resolvers.mutations.children import ChildMutations
 from registry.resolvers.mutations.police import PoliceMutations
 from registry.resolvers.mutations.programmes import ProgrammeMutations
 from registry.resolvers.mutations.referrals import ReferralMutations, TransferMutations
-from registry.schema.cases import Case
+from registry.schema.cases import Case, Referral, Transfer
 from registry.schema.children import Child
 from registry.schema.incidents import Incident
 from registry.schema.institutions import Institution
@@ -55,6 +55,16 @@ class Query:
     cases: Connection[Case] = strawberry.field(
         resolver=case_resolvers.cases,
         description="Cases you may see, newest first, paged and filtered.",
+    )
+    transfers: Connection[Transfer] = strawberry.field(
+        resolver=case_resolvers.transfers,
+        description="Transfer requests you may see (of your cases, from or to your jurisdictions), newest "
+        "first; `filter: {incoming: true, statuses: [REQUESTED]}` lists those waiting for your answer.",
+    )
+    referrals: Connection[Referral] = strawberry.field(
+        resolver=case_resolvers.referrals,
+        description="Referrals you may see (of your cases, or to institutions in your jurisdictions), newest "
+        "first; `filter: {incoming: true, statuses: [PENDING]}` lists those waiting for your answer.",
     )
     children: Connection[Child] = strawberry.field(
         resolver=child_resolvers.children,

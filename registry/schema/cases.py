@@ -368,3 +368,30 @@ class CaseFilter:
         default=None, description="Closed at or after this time."
     )
     closed_before: dt.datetime | None = strawberry.field(default=None, description="Closed before this time.")
+
+
+@strawberry.input(description="Narrows the list of transfer requests. All given conditions must hold.")
+class TransferFilter:
+    statuses: list[models.TransferStatus] | None = strawberry.field(
+        default=None, description="Only these statuses (e.g. REQUESTED: waiting for an answer)."
+    )
+    incoming: bool | None = strawberry.field(
+        default=None, description="Only requests to (true) or not to (false) your jurisdictions."
+    )
+    outgoing: bool | None = strawberry.field(
+        default=None, description="Only requests from (true) or not from (false) your jurisdictions."
+    )
+
+
+@strawberry.input(description="Narrows the list of referrals. All given conditions must hold.")
+class ReferralFilter:
+    statuses: list[models.ReferralStatus] | None = strawberry.field(
+        default=None, description="Only these statuses (e.g. PENDING: waiting for an answer)."
+    )
+    to_institution: relay.GlobalID | None = strawberry.field(
+        default=None, description="Only referrals to this institution."
+    )
+    incoming: bool | None = strawberry.field(
+        default=None,
+        description="Only referrals to (true) or not to (false) your jurisdictions' institutions.",
+    )

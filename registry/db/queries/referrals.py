@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, ColumnElement, DateTime, Integer, Text, func, literal, select
+from sqlalchemy import BigInteger, ColumnElement, DateTime, Integer, Select, Text, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.db.models import InterventionType, Referral, ReferralStatus
+from registry.db.models import Institution, InterventionType, Referral, ReferralStatus
+from registry.db.queries.paging import Keyset, apply_keyset, in_list_order
 
 OPEN_STATUSES = (ReferralStatus.PENDING, ReferralStatus.ACCEPTED)
 
@@ -63,3 +65,36 @@ async def respond_to_referral(
         literal(client_id, BigInteger()),
     )
     return str(await session.scalar(select(call)))
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralFilter:
+    statuses: Sequence[ReferralStatus] = ()
+    to_institution_id: int | None = None
+    # Only referrals to institutions where this predicate holds: "addressed to me".
+    to_institution_within: ColumnElement[bool] | None = None
+
+
+def _filtered(visible: ColumnElement[bool], flt: ReferralFilter) -> Select[Referral]:
+    statement = select(Referral).where(visible)
+    if flt.statuses:
+        statement = statement.where(Referral.status.in_(flt.statuses))
+    if flt.to_institution_id is not None:
+        statement = statement.where(Referral.to_institution_id == flt.to_institution_id)
+    if flt.to_institution_within is not None:
+        receiving = select(Institution.id).where(flt.to_institution_within)
+        statement = statement.where(Referral.to_institution_id.in_(receiving))
+    return statement
+
+
+async def referrals_page(
+    session: AsyncSession, visible: ColumnElement[bool], flt: ReferralFilter, *, keyset: Keyset
+) -> list[Referral]:
+    """Newest first, keyset-paged."""
+    statement = apply_keyset(_filtered(visible, flt), Referral.id, keyset, descending=True)
+    return in_list_order(list(await session.scalars(statement)), keyset)
+
+
+async def count_referrals(session: AsyncSession, visible: ColumnElement[bool], flt: ReferralFilter) -> int:
+    subquery = _filtered(visible, flt).subquery()
+    return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)

@@ -5,11 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Boolean, ColumnElement, DateTime, Integer, Text, func, literal, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    DateTime,
+    Integer,
+    Select,
+    Text,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.models import Transfer, TransferStatus
+from registry.db.queries.paging import Keyset, apply_keyset, in_list_order
 
 
 async def transfers_by_ids(
@@ -58,3 +71,35 @@ async def respond_to_transfer(
         literal(client_id, BigInteger()),
     )
     return str(await session.scalar(select(call)))
+
+
+@dataclass(frozen=True, slots=True)
+class TransferFilter:
+    statuses: Sequence[TransferStatus] = ()
+    # Only those whose destination (or origin) lies where this predicate holds: "addressed to me".
+    to_within: ColumnElement[bool] | None = None
+    from_within: ColumnElement[bool] | None = None
+
+
+def _filtered(visible: ColumnElement[bool], flt: TransferFilter) -> Select[Transfer]:
+    statement = select(Transfer).where(visible)
+    if flt.statuses:
+        statement = statement.where(Transfer.status.in_(flt.statuses))
+    if flt.to_within is not None:
+        statement = statement.where(flt.to_within)
+    if flt.from_within is not None:
+        statement = statement.where(flt.from_within)
+    return statement
+
+
+async def transfers_page(
+    session: AsyncSession, visible: ColumnElement[bool], flt: TransferFilter, *, keyset: Keyset
+) -> list[Transfer]:
+    """Newest first, keyset-paged."""
+    statement = apply_keyset(_filtered(visible, flt), Transfer.id, keyset, descending=True)
+    return in_list_order(list(await session.scalars(statement)), keyset)
+
+
+async def count_transfers(session: AsyncSession, visible: ColumnElement[bool], flt: TransferFilter) -> int:
+    subquery = _filtered(visible, flt).subquery()
+    return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
