@@ -385,15 +385,18 @@ async def test_an_administrator_changes_an_institutions_name_capacity_and_activi
 
     changed = await admin.mutate(
         "updateInstitution",
-        {"id": shelter_id, "name": "Dar-ul-Aman Lahore", "capacity": 40, "active": False},
+        {"id": shelter_id, "version": 1, "name": "Dar-ul-Aman Lahore", "capacity": 40, "active": False},
         INSTITUTION,
         who="admin",
     )
     kept = await admin.mutate(
-        "updateInstitution", {"id": shelter_id, "active": True}, INSTITUTION, who="admin"
+        "updateInstitution", {"id": shelter_id, "version": 2, "active": True}, INSTITUTION, who="admin"
     )
     negative = await admin.mutate(
-        "updateInstitution", {"id": shelter_id, "capacity": -3}, INSTITUTION, who="admin"
+        "updateInstitution", {"id": shelter_id, "version": 3, "capacity": -3}, INSTITUTION, who="admin"
+    )
+    stale = await admin.mutate(
+        "updateInstitution", {"id": shelter_id, "version": 1, "capacity": 10}, INSTITUTION, who="admin"
     )
 
     assert changed["errors"] == []
@@ -405,6 +408,8 @@ async def test_an_administrator_changes_an_institutions_name_capacity_and_activi
         True,
     )
     assert refused(negative, "institution") == ("VALIDATION", "capacity")
+    assert refused(stale, "institution") == ("CONFLICT", "version")
+    assert await admin.owner.fetchval("SELECT capacity FROM institutions WHERE id = $1", shelter) == 40
 
 
 @pytest.mark.parametrize("who", ["sindh_admin", "lahore_officer"])
@@ -417,7 +422,7 @@ async def test_changing_an_institution_one_does_not_manage_is_not_found_and_chan
 
     payload = await admin.mutate(
         "updateInstitution",
-        {"id": to_base64("Institution", shelter), "capacity": 99, "active": False},
+        {"id": to_base64("Institution", shelter), "version": 1, "capacity": 99, "active": False},
         INSTITUTION,
         who=who,
     )

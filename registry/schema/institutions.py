@@ -28,6 +28,7 @@ class Institution(relay.Node):
     type: models.InstitutionType = strawberry.field(description="What kind of place it is.")
     capacity: int | None = strawberry.field(description="How many children it can serve or hold, if known.")
     active: bool = strawberry.field(description="Whether it is in operation.")
+    version: int = strawberry.field(description="Changes with every update; send it back to update safely.")
     jurisdiction_id: strawberry.Private[int]
     organisation_id: strawberry.Private[int]
 
@@ -40,6 +41,7 @@ class Institution(relay.Node):
             type=row.type,
             capacity=row.capacity,
             active=row.active,
+            version=row.version,
             jurisdiction_id=row.jurisdiction_id,
             organisation_id=row.organisation_id,
         )

@@ -308,22 +308,24 @@ async def update_institution(
     principal: Principal,
     *,
     institution_id: int,
+    version: int,
     name: str | None,
     capacity: int | None,
     active: bool | None,
 ) -> Institution:
-    """Rename an institution, change its capacity, or close (``active: false``) or reopen it. The
-    institutions table has no ``version``, so concurrent changes are not detected: the last one wins."""
+    """Rename an institution, change its capacity, or close (``active: false``) or reopen it."""
     visible = scope_filter(principal, Permission.JURISDICTIONS_MANAGE, Institution.path)
     institution = await queries.institution_for_update(session, visible, institution_id)
     if institution is None:
         raise NotFound("No such institution.", field="id")
+    expect_version(institution.version, version, what="institution")
     if name is not None:
         institution.name = _name(name, field="name")
     if capacity is not None:
         institution.capacity = _capacity(capacity)
     if active is not None:
         institution.active = active
+    institution.version += 1
     await session.flush()
     return institution
 

@@ -21,6 +21,7 @@ from registry.db.models.base import (
     Base,
     IdMixin,
     JurisdictionBoundMixin,
+    VersionedMixin,
     created_at_column,
     jurisdiction_bound,
     pg_enum,
@@ -43,7 +44,7 @@ class InstitutionType(enum.StrEnum):
     HEALTH_FACILITY = "HEALTH_FACILITY"
 
 
-class Institution(IdMixin, JurisdictionBoundMixin, Base):
+class Institution(IdMixin, JurisdictionBoundMixin, VersionedMixin, Base):
     __tablename__ = "institutions"
 
     code: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)

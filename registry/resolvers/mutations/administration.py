@@ -140,6 +140,7 @@ async def update_institution(
             session,
             principal,
             institution_id=database_id(input.id, "Institution", field="id"),
+            version=input.version,
             name=input.name,
             capacity=input.capacity,
             active=input.active,

@@ -82,6 +82,9 @@ class CreateInstitutionInput:
 )
 class UpdateInstitutionInput:
     id: relay.GlobalID = strawberry.field(description="The institution.")
+    version: int = strawberry.field(
+        description="The `version` you read; refused with CONFLICT if it has changed since."
+    )
     name: str | None = strawberry.field(default=None, description="New name.")
     capacity: int | None = strawberry.field(default=None, description="New capacity.")
     active: bool | None = strawberry.field(
