@@ -41,7 +41,7 @@ from registry.db.queries import administration as queries
 from registry.db.queries import auth as auth_queries
 from registry.db.queries import jurisdictions as jurisdiction_queries
 from registry.errors import Conflict, InvalidInput, NotFound
-from registry.services.common import expect_version, require
+from registry.services.common import clean_text, expect_version, require
 from registry.services.idempotency import create_once
 
 JURISDICTION_CODE = re.compile(r"[A-Z]{2}(-[A-Z0-9]+)*")
@@ -58,12 +58,7 @@ OPTIONAL_LEVELS = frozenset({JurisdictionLevel.DIVISIONAL, JurisdictionLevel.TEH
 
 
 def _name(value: str, *, field: str) -> str:
-    cleaned = value.strip()
-    if not cleaned:
-        raise InvalidInput("This needs a name.", field=field)
-    if len(cleaned) > MAX_NAME:
-        raise InvalidInput(f"At most {MAX_NAME} characters.", field=field)
-    return cleaned
+    return clean_text(value, field=field, required=True, limit=MAX_NAME) or ""
 
 
 def _optional_name(value: str | None, *, field: str) -> str | None:

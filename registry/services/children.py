@@ -65,7 +65,7 @@ from registry.errors import (
     NotFound,
 )
 from registry.identity_numbers import IdentityNumberVault, normalise_identity_number
-from registry.services.common import Actor, expect_version, now, record_case_event, require
+from registry.services.common import Actor, clean_text, expect_version, now, record_case_event, require
 from registry.services.idempotency import create_once
 
 # From this age a child's own assent to registration is needed besides a guardian's consent.
@@ -168,16 +168,9 @@ class IdentityCorrection:
 
 def _text(value: str | None, *, field: str, required: bool = False) -> str | None:
     # Names are compared by similarity: runs of spaces are one space there.
-    cleaned = " ".join(value.split()) if field in _NAMES and value is not None else value
-    cleaned = cleaned.strip() if cleaned is not None else None
-    if not cleaned:
-        if required:
-            raise InvalidInput("This needs a text.", field=field)
-        return None
-    limit = _LIMITS[field]
-    if len(cleaned) > limit:
-        raise InvalidInput(f"At most {limit} characters.", field=field)
-    return cleaned
+    if field in _NAMES and value is not None:
+        value = " ".join(value.split())
+    return clean_text(value, field=field, required=required, limit=_LIMITS[field])
 
 
 def _phone(value: str | None, *, field: str) -> str | None:

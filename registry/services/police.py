@@ -39,7 +39,7 @@ from registry.db.models import (
 from registry.db.queries import cases as case_queries
 from registry.db.queries import placements as placement_queries
 from registry.errors import Conflict, InvalidInput, InvalidTransition, NotFound
-from registry.services.common import Actor, expect_version, record_case_event, require
+from registry.services.common import Actor, clean_text, expect_version, record_case_event, require
 from registry.services.idempotency import create_once
 from registry.services.programmes import (
     add_outcome,
@@ -114,12 +114,7 @@ def outcome_of_ending(kind: PlacementKind, reason: PlacementEndReason) -> Outcom
 
 
 def _reference(value: str | None, *, field: str) -> str | None:
-    cleaned = value.strip() if value is not None else None
-    if not cleaned:
-        return None
-    if len(cleaned) > MAX_REFERENCE:
-        raise InvalidInput(f"At most {MAX_REFERENCE} characters.", field=field)
-    return cleaned
+    return clean_text(value, field=field, limit=MAX_REFERENCE)
 
 
 def _restrict_identity(child: Child) -> None:
