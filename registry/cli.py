@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -116,6 +117,9 @@ def serve(
     bind_host = host or settings.host
     bind_port = port or settings.port
     typer.echo(f"Registry API: http://{bind_host}:{bind_port}/graphql")
+    # uvicorn shuts down gracefully on SIGTERM and then raises the signal again; with the default handler
+    # that would kill the process before its exit handlers run, leaving the embedded PostgreSQL behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         create_app(settings, urls.app),
         host=bind_host,
