@@ -254,6 +254,22 @@ async def test_withdrawn_consent_to_data_sharing_stops_referrals(
     assert await referral_rows(owner, places) == []
 
 
+async def test_a_child_whose_consents_one_cannot_see_is_not_referred(
+    places: Places, tokens: TokenService, graphql: GraphQLClient, owner: asyncpg.Connection[Any]
+) -> None:
+    """The case is in Lahore, the child lives in Karachi: row security hides the child's consents from the
+    Lahore officer, so a withdrawal could not be seen. What cannot be checked is refused."""
+    tree = places.world.tree
+    case = await make_case(owner, places.world.children["karachi"], tree.lahore_community)
+
+    refused = await refer(
+        graphql, token(tokens, places, "lahore_officer"), to_base64("Case", case), places.lahore_shelter
+    )
+
+    assert codes(refused) == [("CONSENT_REQUIRED", "caseId")]
+    assert await owner.fetchval("SELECT count(*) FROM referrals WHERE case_id = $1", case) == 0
+
+
 async def test_answers_follow_the_workflow_and_the_version(
     places: Places, tokens: TokenService, graphql: GraphQLClient, owner: asyncpg.Connection[Any]
 ) -> None:

@@ -108,8 +108,8 @@ async def refer_case(
                 )
         if await consent_queries.sharing_withdrawn(session, case.child_id):
             raise ConsentRequired(
-                "Consent to data sharing or referral has been withdrawn for this child: record a new "
-                "consent before referring.",
+                "Consent to data sharing or referral has been withdrawn for this child (or cannot be "
+                "checked from your jurisdiction): record a new consent before referring.",
                 field="caseId",
             )
         if await referral_queries.open_referral_exists(

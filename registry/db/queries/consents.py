@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, literal, select
+from sqlalchemy import ColumnElement, and_, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -54,8 +54,12 @@ async def consent_withdrawn(session: AsyncSession, child_id: int, purpose: Conse
 
 async def sharing_withdrawn(session: AsyncSession, child_id: int) -> bool:
     """True when the child's consent to data sharing or to referral is withdrawn: the child may then be
-    neither referred nor shared with API clients."""
-    return bool(await session.scalar(select(withdrawn_clause(literal(child_id), SHARING_PURPOSES))))
+    neither referred nor shared with API clients. Also true when the child is out of this transaction's
+    sight (its consents are then hidden by row-level security too): what cannot be checked is refused."""
+    visible = select(Child.id).where(Child.id == child_id).exists()
+    return bool(
+        await session.scalar(select(or_(~visible, withdrawn_clause(literal(child_id), SHARING_PURPOSES))))
+    )
 
 
 async def consents_by_ids(
