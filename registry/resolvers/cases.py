@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import ColumnElement, not_
@@ -16,16 +17,26 @@ from registry.db.queries import referrals as referral_queries
 from registry.db.queries import transfers as transfer_queries
 from registry.schema.cases import Case, CaseFilter, Referral, ReferralFilter, Transfer, TransferFilter
 from registry.schema.context import Context
-from registry.schema.relay import Connection, database_id, rows_connection, subtree_connection
+from registry.schema.relay import (
+    FILTER,
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    database_id,
+    rows_connection,
+    subtree_connection,
+)
 
 
 async def cases(
     info: strawberry.Info[Context, None],
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-    filter: CaseFilter | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+    filter: Annotated[CaseFilter | None, strawberry.argument(description=FILTER)] = None,
 ) -> Connection[Case]:
     context = info.context
     given = filter or CaseFilter()
@@ -94,11 +105,11 @@ def _where(condition: ColumnElement[bool], wanted: bool | None) -> ColumnElement
 
 async def transfers(
     info: strawberry.Info[Context, None],
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-    filter: TransferFilter | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+    filter: Annotated[TransferFilter | None, strawberry.argument(description=FILTER)] = None,
 ) -> Connection[Transfer]:
     context = info.context
     given = filter or TransferFilter()
@@ -123,11 +134,11 @@ async def transfers(
 
 async def referrals(
     info: strawberry.Info[Context, None],
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-    filter: ReferralFilter | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+    filter: Annotated[ReferralFilter | None, strawberry.argument(description=FILTER)] = None,
 ) -> Connection[Referral]:
     context = info.context
     given = filter or ReferralFilter()

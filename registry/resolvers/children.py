@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import and_
@@ -16,16 +17,16 @@ from registry.db.queries import children as queries
 from registry.errors import InvalidInput
 from registry.schema.children import Child, ChildFilter
 from registry.schema.context import Context
-from registry.schema.relay import Connection, rows_connection
+from registry.schema.relay import FILTER, After, Before, Connection, First, Last, rows_connection
 
 
 async def children(
     info: strawberry.Info[Context, None],
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-    filter: ChildFilter | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+    filter: Annotated[ChildFilter | None, strawberry.argument(description=FILTER)] = None,
 ) -> Connection[Child]:
     context = info.context
     given = filter or ChildFilter()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import partial
+from typing import Annotated
 
 import strawberry
 
@@ -17,16 +18,26 @@ from registry.db.queries import institutions as queries
 from registry.schema.context import Context
 from registry.schema.incidents import Incident, IncidentFilter
 from registry.schema.institutions import Institution, InstitutionFilter
-from registry.schema.relay import Connection, database_id, rows_connection, subtree_connection
+from registry.schema.relay import (
+    FILTER,
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    database_id,
+    rows_connection,
+    subtree_connection,
+)
 
 
 async def institutions(
     info: strawberry.Info[Context, None],
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-    filter: InstitutionFilter | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+    filter: Annotated[InstitutionFilter | None, strawberry.argument(description=FILTER)] = None,
 ) -> Connection[Institution]:
     context = info.context
     given = filter or InstitutionFilter()
@@ -76,11 +87,11 @@ async def institutions_within(
 
 async def incidents(
     info: strawberry.Info[Context, None],
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-    filter: IncidentFilter | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+    filter: Annotated[IncidentFilter | None, strawberry.argument(description=FILTER)] = None,
 ) -> Connection[Incident]:
     context = info.context
     given = filter or IncidentFilter()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Annotated
 
 import strawberry
 
@@ -10,21 +11,33 @@ from registry.db.models import JurisdictionLevel
 from registry.db.queries import jurisdictions as queries
 from registry.schema.context import Context
 from registry.schema.jurisdictions import Jurisdiction, JurisdictionFilter
-from registry.schema.relay import Connection, rows_connection, subtree_connection
+from registry.schema.relay import (
+    FILTER,
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    rows_connection,
+    subtree_connection,
+)
 
 
-async def jurisdiction(info: strawberry.Info[Context, None], code: str) -> Jurisdiction | None:
+async def jurisdiction(
+    info: strawberry.Info[Context, None],
+    code: Annotated[str, strawberry.argument(description="The node's code, e.g. `PK-PB-LAHORE`.")],
+) -> Jurisdiction | None:
     row = await queries.jurisdiction_by_code(info.context.session, code)
     return Jurisdiction.from_row(row) if row is not None else None
 
 
 async def jurisdictions(
     info: strawberry.Info[Context, None],
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-    filter: JurisdictionFilter | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+    filter: Annotated[JurisdictionFilter | None, strawberry.argument(description=FILTER)] = None,
 ) -> Connection[Jurisdiction]:
     context = info.context
     given = filter or JurisdictionFilter()

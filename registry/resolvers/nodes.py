@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 from collections import defaultdict
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -53,7 +54,10 @@ def _parse(global_id: str) -> tuple[str, str] | None:
     return parsed.type_name, parsed.node_id
 
 
-async def nodes(info: strawberry.Info[Context, None], ids: list[strawberry.ID]) -> list[relay.Node | None]:
+async def nodes(
+    info: strawberry.Info[Context, None],
+    ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global IDs, at most 100.")],
+) -> list[relay.Node | None]:
     from registry.errors import InvalidInput
 
     if len(ids) > MAX_NODES:
@@ -72,5 +76,8 @@ async def nodes(info: strawberry.Info[Context, None], ids: list[strawberry.ID]) 
     return [found.get(item) if item is not None else None for item in parsed]
 
 
-async def node(info: strawberry.Info[Context, None], id: strawberry.ID) -> relay.Node | None:
+async def node(
+    info: strawberry.Info[Context, None],
+    id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")],
+) -> relay.Node | None:
     return (await nodes(info, [id]))[0]

@@ -321,7 +321,13 @@ class Case(relay.Node):
         return [Transfer.from_row(row) for row in rows]
 
     @strawberry.field(description="The most recent events, newest first.")
-    async def events(self, info: strawberry.Info[Context, None], last: int = 20) -> list[CaseEvent]:
+    async def events(
+        self,
+        info: strawberry.Info[Context, None],
+        last: Annotated[
+            int, strawberry.argument(description="How many of the latest events (at most 100).")
+        ] = 20,
+    ) -> list[CaseEvent]:
         from registry.errors import InvalidInput
 
         if not 0 <= last <= MAX_EVENTS:

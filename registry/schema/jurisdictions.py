@@ -8,7 +8,7 @@ import strawberry
 from strawberry import relay
 
 from registry.db import models
-from registry.schema.relay import Connection
+from registry.schema.relay import FILTER, After, Before, Connection, First, Last
 
 if TYPE_CHECKING:
     from registry.schema.cases import Case
@@ -59,11 +59,13 @@ class Jurisdiction(relay.Node):
     async def descendants(
         self,
         info: strawberry.Info[Context, None],
-        level: JurisdictionLevel | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        level: Annotated[
+            JurisdictionLevel | None, strawberry.argument(description="Only nodes of this level.")
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Jurisdiction]:
         from registry.resolvers.jurisdictions import descendants_within
 
@@ -75,11 +77,14 @@ class Jurisdiction(relay.Node):
     async def institutions(
         self,
         info: strawberry.Info[Context, None],
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: Annotated[InstitutionFilter, strawberry.lazy("registry.schema.institutions")] | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[
+            Annotated[InstitutionFilter, strawberry.lazy("registry.schema.institutions")] | None,
+            strawberry.argument(description=FILTER),
+        ] = None,
     ) -> Connection[Annotated[Institution, strawberry.lazy("registry.schema.institutions")]]:
         from registry.resolvers.institutions import institutions_within
 
@@ -92,11 +97,13 @@ class Jurisdiction(relay.Node):
     async def cases(
         self,
         info: strawberry.Info[Context, None],
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        open: bool | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        open: Annotated[
+            bool | None, strawberry.argument(description="Only open (true) or closed (false) cases.")
+        ] = None,
     ) -> Connection[Annotated[Case, strawberry.lazy("registry.schema.cases")]]:
         from registry.resolvers.cases import cases_within
 

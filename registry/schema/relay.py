@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Protocol, TypeVar
 
 import strawberry
 import strawberry.relay
@@ -50,6 +50,19 @@ def page_size(requested: int | None, *, maximum: int, default: int = 50, field: 
     if size < 0 or size > maximum:
         raise InvalidInput(f"`{field}` must be between 0 and {maximum}.", field=field)
     return size
+
+
+# The paging arguments of every list, documented once.
+First = Annotated[
+    int | None,
+    strawberry.argument(description="How many items to take from the start, or after `after` (default 50)."),
+]
+After = Annotated[str | None, strawberry.argument(description="Take the items after this cursor.")]
+Last = Annotated[
+    int | None, strawberry.argument(description="How many items to take from the end, or before `before`.")
+]
+Before = Annotated[str | None, strawberry.argument(description="Take the items before this cursor.")]
+FILTER = "Conditions every item must meet; leave out what does not matter."
 
 
 def database_id(global_id: strawberry.relay.GlobalID, type_name: str, *, field: str) -> int:
