@@ -7,12 +7,13 @@ import asyncio
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
-from strawberry.relay import to_base64
+from strawberry.relay import from_base64, to_base64
 
 from registry.auth.tokens import TokenService
 from tests.conftest import GraphQLClient, user_token
-from tests.factories import World, make_child, make_world
+from tests.factories import World, make_api_client, make_child, make_world
 
 OPEN = """mutation($input: OpenCaseInput!) { openCase(input: $input) {
   case { id caseNumber kind stage riskLevel version jurisdiction { code } assignedTo { id }
@@ -413,3 +414,55 @@ async def test_a_case_with_an_open_transfer_request_cannot_be_closed(
     )
     assert codes(payload) == [("INVALID_TRANSITION", "toStage")]
     assert await case_state(owner, case_id) == before
+
+
+async def client_token(
+    client: httpx.AsyncClient, owner: asyncpg.Connection[Any], world: World, scopes: list[str]
+) -> str:
+    """A real client-credentials token of a partner system bound to the Lahore district."""
+    organisation = await owner.fetchval(
+        "SELECT organisation_id FROM users WHERE id = $1", world.users["lahore_officer"]
+    )
+    _, client_id = await make_api_client(
+        owner,
+        world.tree.lahore,
+        organisation_id=organisation,
+        created_by=world.users["lahore_officer"],
+        scopes=scopes,
+    )
+    response = await client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, "test-secret")
+    )
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+async def test_a_partner_system_opens_and_moves_cases_with_its_scopes_and_is_recorded_as_the_actor(
+    world: World, graphql: GraphQLClient, client: httpx.AsyncClient, owner: asyncpg.Connection[Any]
+) -> None:
+    writer = await client_token(client, owner, world, ["children:read", "cases:read", "cases:write"])
+    reader = await client_token(client, owner, world, ["children:read", "cases:read"])
+    request = {"childId": gid("Child", world.children["lahore"]), "kind": "CHILD_LABOUR", "riskLevel": "LOW"}
+
+    opened = await mutate(graphql, OPEN, request, writer)
+    assert opened["errors"] == []
+    case_id = int(from_base64(opened["case"]["id"])[1])
+    actors = await owner.fetch(
+        "SELECT actor_user_id, actor_client_id FROM case_events WHERE case_id = $1", case_id
+    )
+    assert [(row["actor_user_id"], row["actor_client_id"] is not None) for row in actors] == [(None, True)]
+    moved = await move(graphql, writer, case_id, 1, "ASSESSED")
+    assert moved["errors"] == []
+
+    # Without cases:write the same client is refused, and nothing is written.
+    before = await case_state(owner, case_id)
+    refused_open = await mutate(graphql, OPEN, request, reader)
+    refused_move = await move(graphql, reader, case_id, 2, "CASE_PLAN")
+    assert codes(refused_open) == [("NOT_FOUND", "jurisdictionCode")]
+    assert codes(refused_move) == [("NOT_FOUND", "caseId")]
+    assert await case_state(owner, case_id) == before
+    # A client never supervises: it cannot close a high-risk case or assign one.
+    await move(graphql, writer, case_id, 2, "CASE_PLAN", riskLevel="HIGH")
+    closing = await move(graphql, writer, case_id, 3, "CLOSED", reason="Done")
+    assert codes(closing) == [("APPROVAL_REQUIRED", "toStage")]
