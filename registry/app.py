@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -22,6 +23,7 @@ from registry.db.engine import create_engine, create_session_factory
 from registry.identity_numbers import load_vault
 from registry.schema.builder import build_schema
 from registry.schema.context import Context
+from registry.services.audit import AuditTrail
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -44,7 +46,13 @@ async def get_context(request: Request, session: Annotated[AsyncSession, Depends
             detail="invalid or expired access token",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         ) from None
-    return Context(settings, session, principal, request.app.state.identity_numbers)
+    audit = AuditTrail(
+        principal,
+        request_id=uuid.uuid4().hex,
+        client_address=request.client.host if request.client is not None else None,
+    )
+    audit.attach(session)
+    return Context(settings, session, principal, request.app.state.identity_numbers, audit)
 
 
 def create_app(settings: Settings, app_database_url: URL) -> FastAPI:

@@ -380,7 +380,8 @@ async def test_a_page_of_cases_with_its_people_and_places_costs_a_constant_numbe
     await add_cases(30)
     many = await cost()
     assert many == few, statements.statements
-    assert many <= 13, statements.statements
+    # 13 to read the page, and 1 to record in the audit trail the personal data it returns.
+    assert many <= 14, statements.statements
 
 
 NESTED = """query($level: JurisdictionLevel, $code: String) {

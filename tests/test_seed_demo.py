@@ -36,7 +36,7 @@ SCALE = 0.002
 SEED = 2026
 APP_ROLE = "registry_app"
 # Tables the demo leaves empty on purpose: sign-in state and API clients, which need secrets the seed does not
-# invent, and the records of API requests (idempotency keys) and of corrections, which only use creates.
+# invent, and the records of API requests (idempotency keys, the audit trail) and of corrections.
 # A new table fails the emptiness test until it is filled by the seed or listed here.
 NOT_SEEDED = {
     "alembic_version",
@@ -47,6 +47,7 @@ NOT_SEEDED = {
     "revoked_tokens",
     "idempotency_keys",
     "child_identity_history",
+    "audit_events",
 }
 # A database owner that is not a superuser, as a deployment on a managed server would have.
 PLAIN_OWNER = "registry_seed_test_owner"

@@ -27,6 +27,7 @@ from registry.resolvers.mutations.programmes import ProgrammeMutations
 from registry.resolvers.mutations.referrals import ReferralMutations, TransferMutations
 from registry.schema.cases import Case, Referral, Transfer
 from registry.schema.children import Child
+from registry.schema.extensions import RecordPersonalDataReads
 from registry.schema.incidents import Incident
 from registry.schema.institutions import Institution
 from registry.schema.jurisdictions import Jurisdiction
@@ -121,5 +122,6 @@ def build_schema() -> strawberry.Schema:
             lambda: ParserCache(maxsize=1024),
             lambda: ValidationCache(maxsize=1024),
             lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Unexpected error."),
+            RecordPersonalDataReads,
         ],
     )

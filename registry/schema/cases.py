@@ -40,6 +40,14 @@ def _may_read(info: strawberry.Info[Context, None], *paths: str | None) -> bool:
     return any(path is not None and can(info.context.principal, Permission.PII_READ, path) for path in paths)
 
 
+def _shown(
+    info: strawberry.Info[Context, None], table: str, row_id: int, path: str, what: str, text: str
+) -> str:
+    """A free text that may name people, on its way to the caller: recorded in the audit trail first."""
+    info.context.audit.note_personal_data(table, row_id, path=path, child_id=None, what=what)
+    return text
+
+
 def _withheld(what: str) -> Exception:
     from registry.errors import PersonalDataWithheld
 
@@ -110,17 +118,19 @@ class Referral(relay.Node):
     async def reason(self, info: strawberry.Info[Context, None]) -> str | None:
         if self.row.reason is None:
             return None
-        if not _may_read(info, *await self._paths(info)):
+        paths = await self._paths(info)
+        if not _may_read(info, *paths):
             raise _withheld("the reason")
-        return self.row.reason
+        return _shown(info, "referrals", self.db_id, next(p for p in paths if p), "reason", self.row.reason)
 
     @strawberry.field(description="What came of it (needs `pii:read` over the case or recipient).")
     async def outcome(self, info: strawberry.Info[Context, None]) -> str | None:
         if self.row.outcome is None:
             return None
-        if not _may_read(info, *await self._paths(info)):
+        paths = await self._paths(info)
+        if not _may_read(info, *paths):
             raise _withheld("the outcome")
-        return self.row.outcome
+        return _shown(info, "referrals", self.db_id, next(p for p in paths if p), "outcome", self.row.outcome)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -189,7 +199,7 @@ class Transfer(relay.Node):
     def reason(self, info: strawberry.Info[Context, None]) -> str:
         if not _may_read(info, self.row.from_path, self.row.to_path):
             raise _withheld("the reason")
-        return self.row.reason
+        return _shown(info, "transfers", self.db_id, self.row.from_path, "reason", self.row.reason)
 
     @strawberry.field(description="The answer's note (needs `pii:read` over either side).")
     def response_note(self, info: strawberry.Info[Context, None]) -> str | None:
@@ -197,7 +207,9 @@ class Transfer(relay.Node):
             return None
         if not _may_read(info, self.row.from_path, self.row.to_path):
             raise _withheld("the note")
-        return self.row.response_note
+        return _shown(
+            info, "transfers", self.db_id, self.row.from_path, "responseNote", self.row.response_note
+        )
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -249,7 +261,7 @@ class CaseEvent:
             return None
         if not can(info.context.principal, Permission.PII_READ, self.case_path):
             raise PersonalDataWithheld("Personal data withheld: notes need `pii:read` over the case.")
-        return self.row.note
+        return _shown(info, "cases", self.row.case_id, self.case_path, "notes", self.row.note)
 
 
 @strawberry.type(description="One protection concern about one child, owned by one jurisdiction.")

@@ -60,6 +60,7 @@ from registry.db.queries import programmes as programme_queries
 from registry.db.queries import users as user_queries
 from registry.db.queries.related import rows_by_parent
 from registry.identity_numbers import IdentityNumberVault
+from registry.services.audit import AuditTrail
 
 M = TypeVar("M", bound=Base)
 K = TypeVar("K")
@@ -82,9 +83,10 @@ class DataLoaders:
     apply the policy's visibility predicate: what the principal may not see is simply not found. Each loader
     (and predicate) is made on first use, so a request pays only for what its query touches."""
 
-    def __init__(self, session: AsyncSession, principal: Principal | None) -> None:
+    def __init__(self, session: AsyncSession, principal: Principal | None, audit: AuditTrail) -> None:
         self.session = session
         self.principal = principal
+        self.audit = audit
         # Loaders that depend on arguments (how many events, which page of a nested list): one per variant.
         self._variants: dict[Hashable, DataLoader[Any, Any]] = {}
 
@@ -237,20 +239,20 @@ class DataLoaders:
 
     async def identity_of(self, child: Child) -> ChildIdentity | None:
         """The child's identity if the policy allows it; otherwise :class:`PersonalDataWithheld`."""
-        return await self._personal_data(child, self._identity_by_child_id)
+        return await self._personal_data(child, self._identity_by_child_id, "identity")
 
     async def guardians_of(self, child: Child) -> list[Guardian]:
         """The child's guardians (personal data, under the same rule as the child's identity)."""
-        return await self._personal_data(child, self._guardians_by_child_id)
+        return await self._personal_data(child, self._guardians_by_child_id, "guardians")
 
-    async def _personal_data(self, child: Child, loader: DataLoader[int, V]) -> V:
+    async def _personal_data(self, child: Child, loader: DataLoader[int, V], what: str) -> V:
         from registry.errors import PersonalDataWithheld
 
         withheld = PersonalDataWithheld("Personal data withheld: you may not see this child's identity.")
         if not can(self.principal, Permission.PII_READ, child.path):
             raise withheld
         if not child.identity_restricted:
-            return await loader.load(child.id)
+            return self._returned(child, what, await loader.load(child.id))
         # Loaded alongside the child's cases, so restricted and unrestricted children share one batch, and
         # always awaited, so no query outlives the request; what the check refuses is never returned.
         found, cases = await asyncio.gather(loader.load(child.id), self.cases_by_child_id.load(child.id))
@@ -260,6 +262,12 @@ class DataLoaders:
         ]
         if not can_see_identity(self.principal, child.path, restricted=True, cases=in_charge):
             raise withheld
+        return self._returned(child, what, found)
+
+    def _returned(self, child: Child, what: str, found: V) -> V:
+        """Personal data on its way to the caller goes into the request's audit trail first."""
+        if found:
+            self.audit.note_personal_data("children", child.id, path=child.path, child_id=child.id, what=what)
         return found
 
 
@@ -270,11 +278,14 @@ class Context(BaseContext):
         session: AsyncSession,
         principal: Principal | None,
         identity_numbers: IdentityNumberVault,
+        audit: AuditTrail,
     ) -> None:
         super().__init__()
+        # What this request changes and which personal data it returns, recorded before the answer leaves.
+        self.audit = audit
         self.settings = settings
         self.identity_numbers = identity_numbers
         self.session = session
         # None for an anonymous request: it may read the public jurisdiction tree and nothing else.
         self.principal = principal
-        self.loaders = DataLoaders(session, principal)
+        self.loaders = DataLoaders(session, principal, audit)

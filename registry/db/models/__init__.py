@@ -1,5 +1,6 @@
 """All models, imported so that ``Base.metadata`` knows every table."""
 
+from registry.db.models.audit import AuditEvent
 from registry.db.models.auth import AuthorizationCode, OAuthApp, RefreshToken, RevokedToken
 from registry.db.models.base import Base
 from registry.db.models.cases import (
@@ -52,6 +53,7 @@ from registry.db.models.users import ApiClient, Role, RoleAssignment, User
 __all__ = [
     "AgeBand",
     "ApiClient",
+    "AuditEvent",
     "AuthorizationCode",
     "Base",
     "Case",

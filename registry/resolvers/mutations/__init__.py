@@ -43,6 +43,8 @@ async def perform(
         return Performed(None, NotSignedIn("Sign in first: this needs an access token."))
     try:
         result = await work(principal)
+        # No audit row, no change: it commits with the work or not at all.
+        await context.audit.record_write(context.session, info.field_name)
         await context.session.commit()
     except RegistryError as error:
         await context.session.rollback()
@@ -61,5 +63,5 @@ async def perform(
 
 async def _rescoped(context: Context, principal: Principal, performed: Performed[T]) -> Performed[T]:
     await scope_transaction(context.session, principal)
-    context.loaders = DataLoaders(context.session, principal)
+    context.loaders = DataLoaders(context.session, principal, context.audit)
     return performed
