@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,10 +23,13 @@ from registry.auth.request import Unauthenticated, authenticate_request
 from registry.auth.tokens import TokenService, load_external_issuer
 from registry.config import Settings
 from registry.db.engine import create_engine, create_session_factory
+from registry.db.queries import audit as audit_queries
 from registry.identity_numbers import load_vault
 from registry.schema.builder import build_schema
 from registry.schema.context import Context
 from registry.services.audit import AuditTrail
+
+log = logging.getLogger(__name__)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -55,6 +61,19 @@ async def get_context(request: Request, session: Annotated[AsyncSession, Depends
     return Context(settings, session, principal, request.app.state.identity_numbers, audit)
 
 
+async def seal_audit_trail(engine: AsyncEngine, interval: float) -> None:
+    """Chain the audit rows that requests commit, a few seconds behind them. Every API process may run one:
+    the database lets one sealer in at a time, and the others skip their turn."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            async with engine.connect() as connection:
+                await audit_queries.seal(connection)
+                await connection.commit()
+        except Exception:
+            log.exception("sealing the audit trail failed; retrying")
+
+
 def create_app(settings: Settings, app_database_url: URL) -> FastAPI:
     """The API, connected as the app's login role to the given database."""
     engine: AsyncEngine = create_engine(app_database_url, pool_size=settings.db_pool_size)
@@ -62,7 +81,16 @@ def create_app(settings: Settings, app_database_url: URL) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        sealer = (
+            asyncio.create_task(seal_audit_trail(engine, settings.audit_seal_interval_seconds))
+            if settings.audit_seal_interval_seconds > 0
+            else None
+        )
         yield
+        if sealer is not None:
+            sealer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sealer
         await engine.dispose()
 
     app = FastAPI(

@@ -32,6 +32,8 @@ keys_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(keys_app, name="keys")
+audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 DEFAULT_SCHEMA_FILE = Path("schema.graphql")
 DEMO_SCALE = 0.02
@@ -322,6 +324,37 @@ def keys_rotate_index_key() -> None:
     )
     promote_index_key(settings.keys_dir)
     typer.echo(f"Re-indexed {count} identity numbers with the new index key. Restart the API now.")
+
+
+@audit_app.command("seal")
+def audit_seal() -> None:
+    """Chain every committed, unsealed audit row now (the API does it every few seconds by itself)."""
+    from registry.db.queries.audit import seal
+
+    async def seal_all(session: AsyncSession) -> int:
+        total = 0
+        while sealed := await seal(session):
+            total += sealed
+        return total
+
+    total = _owner_session_run(_prepare_database(get_settings()), seal_all)
+    typer.echo(f"Sealed {total} audit rows.")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the audit chain, recompute every hash, and name the first row that does not fit."""
+    from registry.db.queries.audit import verify_chain
+
+    report = _owner_connection_run(_prepare_database(get_settings()), verify_chain)
+    if report.broken_id is not None:
+        typer.echo(
+            f"BROKEN at audit row {report.broken_id}: {report.problem}"
+            f" ({report.sealed} rows before it verified).",
+            err=True,
+        )
+        raise typer.Exit(code=1)
+    typer.echo(f"Audit chain intact: {report.sealed} sealed rows verified; {report.unsealed} not sealed yet.")
 
 
 @app.command()

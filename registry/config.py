@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # The provider's JWKS: an https URL (fetched at start-up) or a file path.
     oidc_jwks: str | None = None
 
+    # How often the audit sealer chains newly committed audit rows (seconds); 0 turns it off (then run
+    # ``registry audit seal`` from a scheduler).
+    audit_seal_interval_seconds: float = Field(default=2.0, ge=0)
+
     @property
     def is_production(self) -> bool:
         return self.env is Environment.PRODUCTION

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, cast, false, literal, null, or_, select, true
+from sqlalchemy import ColumnElement, and_, cast, false, func, literal, null, or_, select, true
 from sqlalchemy.types import Text
 
 from registry.auth.permissions import ROLE_PERMISSIONS, Permission, parse_scopes
@@ -350,6 +350,21 @@ def receiving_filter(principal: Principal | None) -> ColumnElement[bool]:
     from registry.db.models import Transfer
 
     return case_filter(principal, Permission.CASES_WRITE, Transfer.to_path, null())
+
+
+def audit_filter(principal: Principal | None, paths_column: Any) -> ColumnElement[bool]:
+    """Audit rows the principal may read: those about jurisdictions inside its ``audit:read`` subtrees, and,
+    for an auditor of the whole tree, also rows about no jurisdiction in particular."""
+    if principal is None:
+        return false()
+    roots = principal.paths_with(Permission.AUDIT_READ)
+    scope = lquery_array(roots)
+    if scope is None:
+        return false()
+    inside = matches_scope(paths_column, scope)  # any of the row's paths inside the scope
+    if any("." not in root for root in roots):
+        return or_(inside, func.cardinality(paths_column) == 0)
+    return inside
 
 
 def row_security_scopes(principal: Principal | None) -> tuple[str | None, str | None]:

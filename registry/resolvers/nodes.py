@@ -10,6 +10,7 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from registry.schema.audit import AuditEvent
 from registry.schema.cases import Case, Referral, Transfer
 from registry.schema.children import Child, Consent, Guardian, Intervention
 from registry.schema.context import Context
@@ -24,6 +25,7 @@ from registry.schema.users import ApiClient, User
 # Every type that implements Node, by its GraphQL name.
 NODE_TYPES: dict[str, type[relay.Node]] = {
     "Jurisdiction": Jurisdiction,
+    "AuditEvent": AuditEvent,
     "ApiClient": ApiClient,
     "Child": Child,
     "Consent": Consent,

@@ -12,6 +12,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from registry.errors import RegistryError
+from registry.resolvers import audit as audit_resolvers
 from registry.resolvers import cases as case_resolvers
 from registry.resolvers import children as child_resolvers
 from registry.resolvers import institutions as institution_resolvers
@@ -25,6 +26,7 @@ from registry.resolvers.mutations.children import ChildMutations
 from registry.resolvers.mutations.police import PoliceMutations
 from registry.resolvers.mutations.programmes import ProgrammeMutations
 from registry.resolvers.mutations.referrals import ReferralMutations, TransferMutations
+from registry.schema.audit import AuditEvent
 from registry.schema.cases import Case, Referral, Transfer
 from registry.schema.children import Child
 from registry.schema.extensions import RecordPersonalDataReads
@@ -79,6 +81,11 @@ class Query:
         resolver=institution_resolvers.incidents,
         description="Police-station incidents you may see, newest first; filter by direction to keep "
         "offences by children and against children apart.",
+    )
+    audit_events: Connection[AuditEvent] = strawberry.field(
+        resolver=audit_resolvers.audit_events,
+        description="The audit trail inside your `audit:read` scope, newest first: who changed what, and who "
+        "was shown whose personal data. Never personal data itself.",
     )
     viewer: Viewer | None = strawberry.field(
         resolver=user_resolvers.viewer,

@@ -13,8 +13,10 @@ from registry.db import models
 from registry.db.models.children import age_band
 from registry.schema.jurisdictions import Jurisdiction, load_jurisdiction
 from registry.schema.programmes import Programme
+from registry.schema.relay import After, Connection, First
 
 if TYPE_CHECKING:
+    from registry.schema.audit import AuditEvent
     from registry.schema.cases import Case
     from registry.schema.context import Context
     from registry.schema.households import Household, Placement
@@ -236,6 +238,17 @@ class Child(relay.Node):
     async def guardians(self, info: strawberry.Info[Context, None]) -> list[Guardian]:
         rows = await info.context.loaders.guardians_of(self.row)
         return [Guardian.from_row(row) for row in sorted(rows, key=lambda row: not row.is_primary)]
+
+    @strawberry.field(
+        description="Who changed this child's record or was shown its personal data, newest first: the "
+        "audit trail, for those who may see the child."
+    )
+    async def access_log(
+        self, info: strawberry.Info[Context, None], first: First = None, after: After = None
+    ) -> Connection[Annotated[AuditEvent, strawberry.lazy("registry.schema.audit")]]:
+        from registry.resolvers.audit import access_log
+
+        return await access_log(info, self.db_id, first=first, after=after)
 
     @strawberry.field(description="The child's household, if recorded and yours to see.")
     async def household(

@@ -40,6 +40,7 @@ from registry.errors import (
     NotFound,
     RegistryError,
 )
+from registry.services.audit import note_change
 from registry.services.common import Actor, clean_text, expect_version, now, record_case_event
 from registry.services.idempotency import create_once
 
@@ -199,7 +200,9 @@ async def respond_to_referral(
         client_id=actor.client_id,
     )
     raise_unless_done(result, what="referral", field="referralId")
-    # Changed inside the database: what this session holds of it is out of date.
+    # Changed inside the database, out of the ORM's sight: into the audit trail by hand.
+    note_change(session, "referrals", referral_id, fields=["status", "outcome"], path=None)
+    # What this session holds of it is out of date.
     session.expire(referral)
     return referral_id
 

@@ -30,6 +30,7 @@ from registry.db.queries import cases as case_queries
 from registry.db.queries import jurisdictions as jurisdiction_queries
 from registry.db.queries import transfers as transfer_queries
 from registry.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from registry.services.audit import note_change
 from registry.services.common import Actor, clean_text, expect_version, now, record_case_event
 from registry.services.idempotency import create_once
 from registry.services.referrals import raise_unless_done
@@ -148,7 +149,14 @@ async def respond_to_transfer(
         client_id=actor.client_id,
     )
     raise_unless_done(result, what="transfer", field="transferId")
-    # Changed inside the database: what this session holds of it is out of date.
+    # Changed inside the database, out of the ORM's sight: into the audit trail by hand.
+    accepted = response is TransferResponse.ACCEPT
+    note_change(session, "transfers", transfer_id, fields=["status"], path=transfer.to_path)
+    if accepted:
+        note_change(
+            session, "cases", transfer.case_id, fields=["jurisdiction_id", "path"], path=transfer.to_path
+        )
+    # What this session holds of it is out of date.
     session.expire(transfer)
     return transfer_id
 

@@ -65,8 +65,9 @@ async def count_audit_events(session: AsyncSession, visible: ColumnElement[bool]
     return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
 
 
-async def seal(connection: AsyncConnection, *, limit: int = 5000) -> int:
-    """Chain up to ``limit`` unsealed rows (a database function: the app role may not update the table)."""
+async def seal(connection: AsyncConnection | AsyncSession, *, limit: int = 5000) -> int:
+    """Chain up to ``limit`` unsealed rows (a database function: the app role may not update the table).
+    Returns how many; 0 also when another sealer is at work."""
     sealed = await connection.scalar(text("SELECT registry_seal_audit(:limit)"), {"limit": limit})
     return int(sealed or 0)
 
@@ -105,3 +106,10 @@ async def verify_chain(connection: asyncpg.Connection[Any]) -> ChainReport:
             expected_seq += 1
             count += 1
     return ChainReport(count, unsealed)
+
+
+async def audit_events_by_ids(
+    session: AsyncSession, visible: ColumnElement[bool], ids: Sequence[int]
+) -> dict[int, AuditEvent]:
+    result = await session.scalars(select(AuditEvent).where(AuditEvent.id.in_(ids), visible))
+    return {row.id: row for row in result}
