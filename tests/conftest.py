@@ -18,6 +18,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
 from sqlalchemy.engine import URL
+from strawberry.relay import to_base64
 
 from registry.auth.principal import PrincipalKind
 from registry.auth.tokens import TokenService
@@ -170,6 +171,25 @@ class GraphQLClient:
         assert "errors" not in body, body["errors"]
         data: dict[str, Any] = body["data"]
         return data
+
+
+async def mutate(
+    graphql: GraphQLClient, query: str, variables: dict[str, Any], token: str | None
+) -> dict[str, Any]:
+    """Run a one-mutation document with ``variables`` as its ``input``; the mutation's payload."""
+    data = await graphql.data(query, {"input": variables}, token=token)
+    payload: dict[str, Any] = next(iter(data.values()))
+    return payload
+
+
+def codes(payload: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """The ``(code, field)`` of each typed error in a mutation payload."""
+    return [(error["code"], error["field"]) for error in payload["errors"]]
+
+
+def gid(type_name: str, row_id: int) -> str:
+    """The global ID of a row."""
+    return to_base64(type_name, row_id)
 
 
 @pytest.fixture

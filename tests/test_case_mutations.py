@@ -9,10 +9,10 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from strawberry.relay import from_base64, to_base64
+from strawberry.relay import from_base64
 
 from registry.auth.tokens import TokenService
-from tests.conftest import GraphQLClient, user_token
+from tests.conftest import GraphQLClient, codes, gid, mutate, user_token
 from tests.factories import World, make_api_client, make_child, make_world
 
 OPEN = """mutation($input: OpenCaseInput!) { openCase(input: $input) {
@@ -35,22 +35,6 @@ async def world(owner: asyncpg.Connection[Any]) -> World:
 
 def token_of(world: World, tokens: TokenService, who: str) -> str:
     return user_token(tokens, world.users[who])
-
-
-def gid(type_name: str, row_id: int) -> str:
-    return to_base64(type_name, row_id)
-
-
-async def mutate(
-    graphql: GraphQLClient, query: str, variables: dict[str, Any], token: str | None
-) -> dict[str, Any]:
-    data = await graphql.data(query, {"input": variables}, token=token)
-    payload: dict[str, Any] = next(iter(data.values()))
-    return payload
-
-
-def codes(payload: dict[str, Any]) -> list[tuple[str, str | None]]:
-    return [(error["code"], error["field"]) for error in payload["errors"]]
 
 
 async def count(owner: asyncpg.Connection[Any], sql: str, *args: Any) -> int:

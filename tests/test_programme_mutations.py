@@ -8,10 +8,9 @@ from typing import Any
 
 import asyncpg
 import pytest
-from strawberry.relay import to_base64
 
 from registry.auth.tokens import TokenService
-from tests.conftest import GraphQLClient, user_token
+from tests.conftest import GraphQLClient, codes, gid, mutate, user_token
 from tests.factories import World, make_organisation, make_world
 
 RECORD_INTERVENTION = """mutation($input: RecordInterventionInput!) { recordIntervention(input: $input) {
@@ -77,24 +76,8 @@ async def programmes(owner: asyncpg.Connection[Any]) -> Programmes:
     return Programmes(world, households, programmes)
 
 
-def gid(type_name: str, row_id: int) -> str:
-    return to_base64(type_name, row_id)
-
-
 def token_of(programmes: Programmes, tokens: TokenService, who: str) -> str:
     return user_token(tokens, programmes.world.users[who])
-
-
-async def mutate(
-    graphql: GraphQLClient, query: str, variables: dict[str, Any], token: str | None
-) -> dict[str, Any]:
-    data = await graphql.data(query, {"input": variables}, token=token)
-    payload: dict[str, Any] = next(iter(data.values()))
-    return payload
-
-
-def codes(payload: dict[str, Any]) -> list[tuple[str, str | None]]:
-    return [(error["code"], error["field"]) for error in payload["errors"]]
 
 
 async def snapshot(owner: asyncpg.Connection[Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import pytest
 from strawberry.relay import to_base64
 
 from registry.auth.tokens import TokenService
-from tests.conftest import GraphQLClient, user_token
+from tests.conftest import GraphQLClient, codes, user_token
 from tests.factories import World, make_case, make_institution, make_organisation, make_user, make_world
 
 REFER = """mutation($input: ReferCaseInput!) { referCase(input: $input) {
@@ -84,10 +84,6 @@ async def respond(
     values = {"referralId": referral, "version": version, "response": response, "outcome": outcome}
     payload: dict[str, Any] = (await graphql.data(RESPOND, {"input": values}, token=tok))["respondToReferral"]
     return payload
-
-
-def codes(payload: dict[str, Any]) -> list[tuple[str, str | None]]:
-    return [(error["code"], error["field"]) for error in payload["errors"]]
 
 
 async def referral_rows(

@@ -11,7 +11,7 @@ import pytest
 from strawberry.relay import to_base64
 
 from registry.auth.tokens import TokenService
-from tests.conftest import GraphQLClient, user_token
+from tests.conftest import GraphQLClient, codes, user_token
 from tests.factories import World, make_case, make_user, make_world
 
 REQUEST = """mutation($input: RequestTransferInput!) { requestTransfer(input: $input) {
@@ -85,10 +85,6 @@ async def cancel(graphql: GraphQLClient, tok: str, transfer: str, *, version: in
 
 async def sees(graphql: GraphQLClient, tok: str, query: str, node_id: str) -> bool:
     return (await graphql.data(query, {"id": node_id}, token=tok))["node"] is not None
-
-
-def codes(payload: dict[str, Any]) -> list[tuple[str, str | None]]:
-    return [(error["code"], error["field"]) for error in payload["errors"]]
 
 
 async def case_row(owner: asyncpg.Connection[Any], world: World, key: str = "lahore") -> dict[str, Any]:
