@@ -16,7 +16,7 @@ from sqlalchemy.types import Text
 
 from registry.auth.permissions import ROLE_PERMISSIONS, Permission, parse_scopes
 from registry.auth.principal import Grant, Principal, PrincipalKind, role_grant
-from registry.db.models import Role
+from registry.db.models import PlacementKind, Role
 from registry.db.types import LqueryArray
 
 # Permissions that open individual child, case or incident records. Only grants holding one of them
@@ -365,6 +365,24 @@ def audit_filter(principal: Principal | None, paths_column: Any) -> ColumnElemen
     if any("." not in root for root in roots):
         return or_(inside, func.cardinality(paths_column) == 0)
     return inside
+
+
+# Placements the police record (and the departments' officers): arrest, custody, the police-level centre.
+# Homes, shelters and prisons are the social-welfare side's casework.
+POLICE_PLACEMENTS = frozenset(
+    {PlacementKind.ARREST, PlacementKind.POLICE_CUSTODY, PlacementKind.CHILD_PROTECTION_CENTRE}
+)
+
+
+def may_record_placement(principal: Principal, kind: PlacementKind, path: str) -> bool:
+    """May ``principal`` record or end a placement of ``kind`` at the institution at ``path``?"""
+    permission = Permission.INCIDENTS_WRITE if kind in POLICE_PLACEMENTS else Permission.CASES_WRITE
+    return can(principal, permission, path)
+
+
+def may_do_casework(principal: Principal, path: str) -> bool:
+    """Interventions and outcomes are casework: ``cases:write`` or ``children:write`` over the recipient."""
+    return can(principal, Permission.CASES_WRITE, path) or can(principal, Permission.CHILDREN_WRITE, path)
 
 
 def row_security_scopes(principal: Principal | None) -> tuple[str | None, str | None]:

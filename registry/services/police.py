@@ -21,6 +21,7 @@ from sqlalchemy import true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.auth.permissions import Permission
+from registry.auth.policy import POLICE_PLACEMENTS, may_record_placement
 from registry.auth.principal import Principal
 from registry.db.models import (
     Case,
@@ -69,10 +70,6 @@ PLACEMENT_AT: dict[PlacementKind, frozenset[InstitutionType]] = {
         {InstitutionType.CHILD_PROTECTION_INSTITUTION, InstitutionType.SHELTER}
     ),
 }
-# Placements the police record (at police level); the others are recorded by the social-welfare side.
-POLICE_PLACEMENTS = frozenset(
-    {PlacementKind.ARREST, PlacementKind.POLICE_CUSTODY, PlacementKind.CHILD_PROTECTION_CENTRE}
-)
 # Deprivation of liberty: the child is in conflict with the law.
 DETENTION = POLICE_PLACEMENTS | {
     PlacementKind.OBSERVATION_HOME,
@@ -98,8 +95,11 @@ RELEASES = frozenset(
 )
 
 
-def placement_permission(kind: PlacementKind) -> Permission:
-    return Permission.INCIDENTS_WRITE if kind in POLICE_PLACEMENTS else Permission.CASES_WRITE
+def _require_placement_right(
+    principal: Principal, kind: PlacementKind, path: str, *, what: str, field: str
+) -> None:
+    if not may_record_placement(principal, kind, path):
+        raise NotFound(f"No such {what}.", field=field)
 
 
 def outcome_of_ending(kind: PlacementKind, reason: PlacementEndReason) -> OutcomeType | None:
@@ -230,9 +230,7 @@ async def record_placement(
 
     async def create() -> int:
         institution = await visible_institution(session, principal, institution_id)
-        require(
-            principal, placement_permission(kind), institution.path, what="institution", field="institutionId"
-        )
+        _require_placement_right(principal, kind, institution.path, what="institution", field="institutionId")
         if institution.type not in PLACEMENT_AT[kind]:
             fits = ", ".join(sorted(PLACEMENT_AT[kind]))
             raise InvalidInput(
@@ -309,9 +307,7 @@ async def end_placement(
     placement = await placement_queries.placement_for_update(session, placement_id)
     if placement is None:
         raise NotFound("No such placement.", field="placementId")
-    require(
-        principal, placement_permission(placement.kind), placement.path, what="placement", field="placementId"
-    )
+    _require_placement_right(principal, placement.kind, placement.path, what="placement", field="placementId")
     expect_version(placement.version, version, what="placement")
     if placement.ended_at is not None:
         raise InvalidTransition("This placement has ended already.", field="placementId")

@@ -13,7 +13,7 @@ import datetime as dt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.auth.permissions import Permission
-from registry.auth.policy import can, cases_open_to, child_filter, is_within, scope_filter
+from registry.auth.policy import cases_open_to, child_filter, is_within, may_do_casework, scope_filter
 from registry.auth.principal import Principal, PrincipalKind
 from registry.db.models import (
     Case,
@@ -95,8 +95,7 @@ async def named_case(
 
 
 def _require_casework(principal: Principal, path: str, *, what: str, field: str) -> None:
-    """Interventions and outcomes are casework: ``cases:write`` or ``children:write`` over the recipient."""
-    if not (can(principal, Permission.CASES_WRITE, path) or can(principal, Permission.CHILDREN_WRITE, path)):
+    if not may_do_casework(principal, path):
         raise NotFound(f"No such {what}.", field=field)
 
 
