@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from registry.db import models
-from registry.schema.institutions import Institution
+from registry.schema.institutions import Institution, load_institution
 from registry.schema.jurisdictions import Jurisdiction, load_jurisdiction
 from registry.schema.organisations import Organisation, load_organisation
 from registry.schema.users import User, load_user
@@ -89,10 +89,7 @@ class Referral(relay.Node):
 
     @strawberry.field(description="The institution referred to, if one is and you may see it.")
     async def to_institution(self, info: strawberry.Info[Context, None]) -> Institution | None:
-        if self.to_institution_id is None:
-            return None
-        row = await info.context.loaders.institution_by_id.load(self.to_institution_id)
-        return Institution.from_row(row) if row is not None else None
+        return await load_institution(info, self.to_institution_id)
 
     @strawberry.field(description="The organisation referred to, if one is.")
     async def to_organisation(self, info: strawberry.Info[Context, None]) -> Organisation | None:
@@ -102,8 +99,7 @@ class Referral(relay.Node):
 
     @strawberry.field(description="The case referred; null where you may see the referral but not the case.")
     async def case(self, info: strawberry.Info[Context, None]) -> Case | None:
-        row = await info.context.loaders.case_by_id.load(self.case_id)
-        return Case.from_row(row) if row is not None else None
+        return await load_case(info, self.case_id)
 
     async def _paths(self, info: strawberry.Info[Context, None]) -> tuple[str | None, str | None]:
         case = await info.context.loaders.case_by_id.load(self.case_id)
@@ -192,8 +188,7 @@ class Transfer(relay.Node):
         "side from then on."
     )
     async def case(self, info: strawberry.Info[Context, None]) -> Case | None:
-        row = await info.context.loaders.case_by_id.load(self.case_id)
-        return Case.from_row(row) if row is not None else None
+        return await load_case(info, self.case_id)
 
     @strawberry.field(description="Why the move was asked for (needs `pii:read` over either side).")
     def reason(self, info: strawberry.Info[Context, None]) -> str:
@@ -310,17 +305,13 @@ class Case(relay.Node):
     async def child(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated[Child, strawberry.lazy("registry.schema.children")] | None:
-        from registry.schema.children import Child
+        from registry.schema.children import load_child
 
-        row = await info.context.loaders.child_by_id.load(self.child_id)
-        return Child.from_row(row) if row is not None else None
+        return await load_child(info, self.child_id)
 
     @strawberry.field(description="The institution serving the child for this case, if any.")
     async def institution(self, info: strawberry.Info[Context, None]) -> Institution | None:
-        if self.institution_id is None:
-            return None
-        row = await info.context.loaders.institution_by_id.load(self.institution_id)
-        return Institution.from_row(row) if row is not None else None
+        return await load_institution(info, self.institution_id)
 
     @strawberry.field(description="Referrals of this case, oldest first.")
     async def referrals(self, info: strawberry.Info[Context, None]) -> list[Referral]:
@@ -413,3 +404,11 @@ class ReferralFilter:
         default=None,
         description="Only referrals to (true) or not to (false) your jurisdictions' institutions.",
     )
+
+
+async def load_case(info: strawberry.Info[Context, None], case_id: int | None) -> Case | None:
+    """A case by id if the principal may see it, batched with every other one the request asks for."""
+    if case_id is None:
+        return None
+    row = await info.context.loaders.case_by_id.load(case_id)
+    return Case.from_row(row) if row is not None else None

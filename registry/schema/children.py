@@ -105,8 +105,7 @@ class Consent(relay.Node):
 
     @strawberry.field(description="The child it concerns.")
     async def child(self, info: strawberry.Info[Context, None]) -> Child | None:
-        row = await info.context.loaders.child_by_id.load(self.row.child_id)
-        return Child.from_row(row) if row is not None else None
+        return await load_child(info, self.row.child_id)
 
     @strawberry.field(description="The guardian who gave it, for a guardian's consent (personal data).")
     async def guardian(self, info: strawberry.Info[Context, None]) -> Guardian | None:
@@ -123,12 +122,9 @@ class Consent(relay.Node):
     async def case(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated[Case, strawberry.lazy("registry.schema.cases")] | None:
-        from registry.schema.cases import Case
+        from registry.schema.cases import load_case
 
-        if self.row.case_id is None:
-            return None
-        row = await info.context.loaders.case_by_id.load(self.row.case_id)
-        return Case.from_row(row) if row is not None else None
+        return await load_case(info, self.row.case_id)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -325,3 +321,11 @@ class ChildFilter:
         description="Exactly this national registration number (separators ignored). Only children whose "
         "identity you may see are searched.",
     )
+
+
+async def load_child(info: strawberry.Info[Context, None], child_id: int | None) -> Child | None:
+    """A child by id if the principal may see it, batched with every other one the request asks for."""
+    if child_id is None:
+        return None
+    row = await info.context.loaders.child_by_id.load(child_id)
+    return Child.from_row(row) if row is not None else None

@@ -12,7 +12,7 @@ from registry.auth.permissions import Permission
 from registry.auth.policy import scope_filter
 from registry.db import models
 from registry.db.queries import placements as placement_queries
-from registry.schema.institutions import Institution
+from registry.schema.institutions import Institution, load_institution
 from registry.schema.jurisdictions import Jurisdiction, load_jurisdiction
 
 if TYPE_CHECKING:
@@ -94,8 +94,7 @@ class Placement(relay.Node):
 
     @strawberry.field(description="Where the child is or was held or housed.")
     async def institution(self, info: strawberry.Info[Context, None]) -> Institution | None:
-        row = await info.context.loaders.institution_by_id.load(self.row.institution_id)
-        return Institution.from_row(row) if row is not None else None
+        return await load_institution(info, self.row.institution_id)
 
     @strawberry.field(description="The institution's jurisdiction, where the placement is counted.")
     async def jurisdiction(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:
@@ -105,21 +104,17 @@ class Placement(relay.Node):
     async def child(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated[Child, strawberry.lazy("registry.schema.children")] | None:
-        from registry.schema.children import Child
+        from registry.schema.children import load_child
 
-        row = await info.context.loaders.child_by_id.load(self.row.child_id)
-        return Child.from_row(row) if row is not None else None
+        return await load_child(info, self.row.child_id)
 
     @strawberry.field(description="The case it belongs to; null if none or not yours to see.")
     async def case(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated[Case, strawberry.lazy("registry.schema.cases")] | None:
-        from registry.schema.cases import Case
+        from registry.schema.cases import load_case
 
-        if self.row.case_id is None:
-            return None
-        row = await info.context.loaders.case_by_id.load(self.row.case_id)
-        return Case.from_row(row) if row is not None else None
+        return await load_case(info, self.row.case_id)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from registry.db import models
-from registry.schema.institutions import Institution
+from registry.schema.institutions import Institution, load_institution
 from registry.schema.jurisdictions import Jurisdiction, load_jurisdiction
 
 if TYPE_CHECKING:
@@ -45,8 +45,7 @@ class Incident(relay.Node):
 
     @strawberry.field(description="The police station that recorded it.")
     async def police_station(self, info: strawberry.Info[Context, None]) -> Institution | None:
-        station = await info.context.loaders.institution_by_id.load(self.row.police_station_id)
-        return Institution.from_row(station) if station is not None else None
+        return await load_institution(info, self.row.police_station_id)
 
     @strawberry.field(description="The police station's jurisdiction.")
     async def jurisdiction(self, info: strawberry.Info[Context, None]) -> Jurisdiction | None:
@@ -56,23 +55,17 @@ class Incident(relay.Node):
     async def child(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated[Child, strawberry.lazy("registry.schema.children")] | None:
-        from registry.schema.children import Child
+        from registry.schema.children import load_child
 
-        if self.row.child_id is None:
-            return None
-        row = await info.context.loaders.child_by_id.load(self.row.child_id)
-        return Child.from_row(row) if row is not None else None
+        return await load_child(info, self.row.child_id)
 
     @strawberry.field(description="The case it belongs to; null if none or not yours to see.")
     async def case(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated[Case, strawberry.lazy("registry.schema.cases")] | None:
-        from registry.schema.cases import Case
+        from registry.schema.cases import load_case
 
-        if self.row.case_id is None:
-            return None
-        row = await info.context.loaders.case_by_id.load(self.row.case_id)
-        return Case.from_row(row) if row is not None else None
+        return await load_case(info, self.row.case_id)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

@@ -70,3 +70,13 @@ class InstitutionFilter:
     within_code: str | None = strawberry.field(
         default=None, description="Only institutions in the subtree of this jurisdiction (by code)."
     )
+
+
+async def load_institution(
+    info: strawberry.Info[Context, None], institution_id: int | None
+) -> Institution | None:
+    """An institution by id if the principal may see it, batched with every other one the request asks for."""
+    if institution_id is None:
+        return None
+    row = await info.context.loaders.institution_by_id.load(institution_id)
+    return Institution.from_row(row) if row is not None else None

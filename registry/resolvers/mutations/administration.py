@@ -7,7 +7,7 @@ import strawberry
 
 from registry.resolvers.mutations import perform
 from registry.schema.context import Context
-from registry.schema.institutions import Institution
+from registry.schema.institutions import Institution, load_institution
 from registry.schema.jurisdictions import Jurisdiction
 from registry.schema.mutations.administration import (
     CreateInstitutionInput,
@@ -47,10 +47,7 @@ async def _jurisdiction(
 async def _institution(
     info: strawberry.Info[Context, None], institution_id: int | None
 ) -> Institution | None:
-    if institution_id is None:
-        return None
-    row = await info.context.loaders.institution_by_id.load(institution_id)
-    return Institution.from_row(row) if row is not None else None
+    return await load_institution(info, institution_id)
 
 
 async def create_jurisdiction(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from registry.resolvers.mutations import perform
-from registry.schema.cases import Case, CaseEvent
+from registry.schema.cases import Case, CaseEvent, load_case
 from registry.schema.context import Context
 from registry.schema.mutations.cases import (
     AddCaseNoteInput,
@@ -22,10 +22,7 @@ from registry.services import cases as service
 
 
 async def _case(info: strawberry.Info[Context, None], case_id: int | None) -> Case | None:
-    if case_id is None:
-        return None
-    row = await info.context.loaders.case_by_id.load(case_id)
-    return Case.from_row(row) if row is not None else None
+    return await load_case(info, case_id)
 
 
 async def open_case(info: strawberry.Info[Context, None], input: OpenCaseInput) -> OpenCasePayload:
