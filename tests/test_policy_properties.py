@@ -174,7 +174,8 @@ async def test_every_answer_matches_the_reference(
     )
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    records, admin = row_security_scopes(principal)
+    scopes = row_security_scopes(principal)
+    records, admin = scopes.records, scopes.admin
     async with app.transaction():
         await app.execute(
             "SELECT set_config('registry.scope', $1, true), set_config('registry.admin_scope', $2, true)",

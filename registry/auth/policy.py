@@ -385,13 +385,41 @@ def may_do_casework(principal: Principal, path: str) -> bool:
     return can(principal, Permission.CASES_WRITE, path) or can(principal, Permission.CHILDREN_WRITE, path)
 
 
-def row_security_scopes(principal: Principal | None) -> tuple[str | None, str | None]:
-    """The values for ``registry.scope`` (records) and ``registry.admin_scope`` (administrative rows)."""
+@dataclass(frozen=True, slots=True)
+class RowScopes:
+    """The ``lquery[]`` values row-level security reads for one transaction (None: nothing)."""
+
+    records: str | None
+    admin: str | None
+    # Rollup tables of counts: wherever the principal may read statistics.
+    statistics: str | None
+
+
+def row_security_scopes(principal: Principal | None) -> RowScopes:
+    """The values for ``registry.scope`` (records), ``registry.admin_scope`` (administrative rows) and
+    ``registry.statistics_scope`` (counts)."""
     if principal is None:
-        return None, None
-    record_paths = _roots(g.path for g in principal.grants if g.permissions & RECORD_PERMISSIONS)
-    admin_paths = _roots(g.path for g in principal.grants if g.permissions)
-    return lquery_array(record_paths), lquery_array(admin_paths)
+        return RowScopes(None, None, None)
+    return RowScopes(
+        records=lquery_array(_roots(g.path for g in principal.grants if g.permissions & RECORD_PERMISSIONS)),
+        admin=lquery_array(_roots(g.path for g in principal.grants if g.permissions)),
+        statistics=lquery_array(_roots(_paths_with(principal, Permission.STATISTICS_READ))),
+    )
+
+
+def _paths_with(principal: Principal, permission: Permission) -> Iterable[str]:
+    return (grant.path for grant in principal.grants if permission in grant.permissions)
+
+
+def may_read_statistics(principal: Principal | None, path: str) -> bool:
+    """Counts about the subtree at ``path``: with ``statistics:read`` there (aggregates only)."""
+    return can(principal, Permission.STATISTICS_READ, path)
+
+
+def statistics_are_exact(principal: Principal | None, path: str) -> bool:
+    """Exact counts about the subtree at ``path`` go to whoever may read the records' personal data across
+    all of it; everyone else (national analysts, statistics-only clients) gets small cells suppressed."""
+    return can(principal, Permission.PII_READ, path) and can(principal, Permission.CASES_READ, path)
 
 
 def _roots(paths: Iterable[str]) -> list[str]:

@@ -61,12 +61,11 @@ async def load_principal(session: AsyncSession, token: AccessToken) -> Principal
 
 
 async def scope_transaction(session: AsyncSession, principal: Principal | None) -> None:
-    records, admin = row_security_scopes(principal)
+    scopes = row_security_scopes(principal)
     user_id = principal.id if principal is not None and principal.kind is PrincipalKind.USER else None
     await queries.set_row_scope(
         session,
-        records=records,
-        admin=admin,
+        scopes,
         user_id=user_id,
         principal=(principal.kind.value, principal.id) if principal is not None else None,
     )

@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.auth.policy import RowScopes
+
 
 @dataclass(frozen=True, slots=True)
 class SubjectRow:
@@ -37,9 +39,8 @@ async def authenticate(
 
 async def set_row_scope(
     session: AsyncSession,
+    scopes: RowScopes,
     *,
-    records: str | None,
-    admin: str | None,
     user_id: int | None,
     principal: tuple[str, int] | None,
 ) -> None:
@@ -48,13 +49,15 @@ async def set_row_scope(
         text(
             "SELECT set_config('registry.scope', :records, true),"
             " set_config('registry.admin_scope', :admin, true),"
+            " set_config('registry.statistics_scope', :statistics, true),"
             " set_config('registry.user_id', :user_id, true),"
             " set_config('registry.principal_kind', :kind, true),"
             " set_config('registry.principal_id', :principal_id, true)"
         ),
         {
-            "records": records or "",
-            "admin": admin or "",
+            "records": scopes.records or "",
+            "admin": scopes.admin or "",
+            "statistics": scopes.statistics or "",
             "user_id": str(user_id) if user_id else "",
             "kind": principal[0] if principal else "",
             "principal_id": str(principal[1]) if principal else "",

@@ -1,0 +1,1 @@
+"""Counts about cases, incidents and programmes, and the small-cell protection applied to them."""
