@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     # ``registry audit seal`` from a scheduler).
     audit_seal_interval_seconds: float = Field(default=2.0, ge=0)
 
+    # Statistics for callers without personal-data rights over the whole group: a count below this is
+    # withheld (with enough other cells that it cannot be worked out).
+    statistics_threshold: int = Field(default=5, ge=1, le=100)
+    # How often statistics changes recorded by case writes are folded into the rollup tables (seconds);
+    # 0 turns it off (then run ``registry stats compact`` from a scheduler). Reads are exact either way.
+    statistics_compact_interval_seconds: float = Field(default=2.0, ge=0)
+
     @property
     def is_production(self) -> bool:
         return self.env is Environment.PRODUCTION

@@ -37,8 +37,8 @@ from registry.schema.relay import Connection
 from registry.schema.users import Viewer
 
 
-@strawberry.type(description="Read the registry.")
-class Query:
+@strawberry.type
+class RecordQueries:
     node: relay.Node | None = strawberry.field(
         resolver=node_resolvers.node, description="Any object by its global ID; null when not found."
     )
@@ -91,6 +91,12 @@ class Query:
         resolver=user_resolvers.viewer,
         description="Who is asking and what they hold; null without a token.",
     )
+
+
+# Records, plus one type per domain of figures, merged into the root query type.
+QUERY_TYPES: tuple[type, ...] = (RecordQueries,)
+Query = merge_types("Query", QUERY_TYPES)
+Query.__strawberry_definition__.description = "Read the registry."  # type: ignore[attr-defined]
 
 
 # One type per domain, merged: each domain's mutations live in ``registry.resolvers.mutations.<domain>``.
