@@ -19,6 +19,7 @@ from registry.resolvers import institutions as institution_resolvers
 from registry.resolvers import jurisdictions as jurisdiction_resolvers
 from registry.resolvers import nodes as node_resolvers
 from registry.resolvers import users as user_resolvers
+from registry.resolvers.case_statistics import CaseStatisticsQueries
 from registry.resolvers.mutations.administration import AdministrationMutations
 from registry.resolvers.mutations.api_clients import ApiClientMutations
 from registry.resolvers.mutations.cases import CaseMutations
@@ -94,7 +95,7 @@ class RecordQueries:
 
 
 # Records, plus one type per domain of figures, merged into the root query type.
-QUERY_TYPES: tuple[type, ...] = (RecordQueries,)
+QUERY_TYPES: tuple[type, ...] = (RecordQueries, CaseStatisticsQueries)
 Query = merge_types("Query", QUERY_TYPES)
 Query.__strawberry_definition__.description = "Read the registry."  # type: ignore[attr-defined]
 

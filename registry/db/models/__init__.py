@@ -48,6 +48,7 @@ from registry.db.models.programmes import (
     OutcomeType,
     Programme,
 )
+from registry.db.models.statistics import CaseCount, CaseCountChange
 from registry.db.models.users import ApiClient, Role, RoleAssignment, User
 
 __all__ = [
@@ -57,6 +58,8 @@ __all__ = [
     "AuthorizationCode",
     "Base",
     "Case",
+    "CaseCount",
+    "CaseCountChange",
     "CaseEvent",
     "CaseEventType",
     "CaseKind",
