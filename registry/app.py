@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated
 
@@ -14,7 +14,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from strawberry.fastapi import GraphQLRouter
 
 from registry.auth import oauth
@@ -24,6 +24,7 @@ from registry.auth.tokens import TokenService, load_external_issuer
 from registry.config import Settings
 from registry.db.engine import create_engine, create_session_factory
 from registry.db.queries import audit as audit_queries
+from registry.db.queries import case_statistics as case_statistics_queries
 from registry.identity_numbers import load_vault
 from registry.schema.builder import build_schema
 from registry.schema.context import Context
@@ -61,17 +62,19 @@ async def get_context(request: Request, session: Annotated[AsyncSession, Depends
     return Context(settings, session, principal, request.app.state.identity_numbers, audit)
 
 
-async def seal_audit_trail(engine: AsyncEngine, interval: float) -> None:
-    """Chain the audit rows that requests commit, a few seconds behind them. Every API process may run one:
-    the database lets one sealer in at a time, and the others skip their turn."""
+async def every(
+    interval: float, engine: AsyncEngine, job: Callable[[AsyncConnection], Awaitable[object]]
+) -> None:
+    """Run a maintenance job every ``interval`` seconds in its own transaction. Every API process may run
+    one: the database functions behind the jobs let one caller in at a time; the others skip their turn."""
     while True:
         await asyncio.sleep(interval)
         try:
             async with engine.connect() as connection:
-                await audit_queries.seal(connection)
+                await job(connection)
                 await connection.commit()
         except Exception:
-            log.exception("sealing the audit trail failed; retrying")
+            log.exception("maintenance job %s failed; retrying", getattr(job, "__name__", job))
 
 
 def create_app(settings: Settings, app_database_url: URL) -> FastAPI:
@@ -81,16 +84,20 @@ def create_app(settings: Settings, app_database_url: URL) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        sealer = (
-            asyncio.create_task(seal_audit_trail(engine, settings.audit_seal_interval_seconds))
-            if settings.audit_seal_interval_seconds > 0
-            else None
-        )
+        # Chain the audit rows requests commit, and fold statistics changes into the rollups.
+        jobs = [
+            asyncio.create_task(every(interval, engine, job))
+            for interval, job in (
+                (settings.audit_seal_interval_seconds, audit_queries.seal),
+                (settings.statistics_compact_interval_seconds, case_statistics_queries.compact_case_counts),
+            )
+            if interval > 0
+        ]
         yield
-        if sealer is not None:
-            sealer.cancel()
+        for task in jobs:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await sealer
+                await task
         await engine.dispose()
 
     app = FastAPI(

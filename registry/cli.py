@@ -34,6 +34,8 @@ keys_app = typer.Typer(
 app.add_typer(keys_app, name="keys")
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+stats_app = typer.Typer(help="Rollup tables behind caseStatistics.", no_args_is_help=True)
+app.add_typer(stats_app, name="stats")
 
 DEFAULT_SCHEMA_FILE = Path("schema.graphql")
 DEMO_SCALE = 0.02
@@ -355,6 +357,28 @@ def audit_verify() -> None:
         )
         raise typer.Exit(code=1)
     typer.echo(f"Audit chain intact: {report.sealed} sealed rows verified; {report.unsealed} not sealed yet.")
+
+
+@stats_app.command("rebuild")
+def stats_rebuild() -> None:
+    """Recount the case rollups from the cases themselves (after a restore, or to check them)."""
+    from registry.db.queries.case_statistics import rebuild_case_counts
+
+    async def rebuild(session: AsyncSession) -> int:
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        return await rebuild_case_counts(session)
+
+    counted = _owner_session_run(_prepare_database(get_settings()), rebuild)
+    typer.echo(f"Rebuilt the case rollups from {counted} cases.")
+
+
+@stats_app.command("compact")
+def stats_compact() -> None:
+    """Fold pending statistics changes into the rollups now (the API does it every few seconds)."""
+    from registry.db.queries.case_statistics import compact_case_counts
+
+    folded = _owner_session_run(_prepare_database(get_settings()), compact_case_counts)
+    typer.echo(f"Folded {folded} pending changes into the case rollups.")
 
 
 @app.command()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from registry.db.models import JurisdictionLevel
 
@@ -165,14 +164,26 @@ async def subtree_down_to(session: AsyncSession, within: str, level: Jurisdictio
     return [TreeNode(row.id, row.parent_id, JurisdictionLevel(row.level)) for row in rows]
 
 
-async def compact_case_counts(session: AsyncSession) -> int:
-    """Fold pending changes into the rollups; the number of change rows folded."""
-    return int((await session.execute(text("SELECT registry_compact_case_counts()"))).scalar_one())
+async def compact_case_counts(connection: AsyncConnection | AsyncSession) -> int:
+    """Fold pending changes into the rollups; the number of change rows folded (0 also when another
+    compactor is at work)."""
+    return int((await connection.execute(text("SELECT registry_compact_case_counts()"))).scalar_one())
 
 
-async def unfolded_changes(session: AsyncSession) -> int:
-    return int((await session.execute(text("SELECT count(*) FROM case_count_changes"))).scalar_one())
-
-
-def cuboid_numbers() -> Sequence[int]:
-    return sorted(CUBOIDS)
+async def rebuild_case_counts(session: AsyncSession) -> int:
+    """Recount every rollup from the cases, as the owner, in one snapshot (the caller's transaction must be
+    REPEATABLE READ): changes committed after it stay pending and are folded later, so none is lost or
+    counted twice. Returns the number of cases counted."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('registry_compact_case_counts'))"))
+    await session.execute(text("DELETE FROM case_count_changes"))
+    await session.execute(text("DELETE FROM case_counts"))
+    counted = await session.execute(
+        text(
+            "INSERT INTO case_count_changes"
+            " (path, kind, stage, risk_level, sex, age_band, opened_month, delta)"
+            " SELECT k.district_path, c.kind, c.stage, c.risk_level, k.sex, k.age_band, k.opened_month, 1"
+            " FROM cases c, LATERAL registry_case_count_key(c.path, c.child_id, c.opened_at) k"
+        )
+    )
+    await compact_case_counts(session)
+    return int(counted.rowcount)  # type: ignore[attr-defined]
