@@ -136,9 +136,7 @@ $$
 def _fold(cuboid: int, dims: tuple[str, ...], source: str) -> str:
     """Adds the rows of ``source`` (changes or recounted cases) to one cuboid's counts."""
     columns = ", ".join(DIMENSIONS)
-    values = ", ".join(
-        (FROM_CHANGE.get(d, d) if d in dims else f"NULL::{_type(d)}") for d in DIMENSIONS
-    )
+    values = ", ".join((FROM_CHANGE.get(d, d) if d in dims else f"NULL::{_type(d)}") for d in DIMENSIONS)
     return f"""
     INSERT INTO case_counts (cuboid, path, {columns}, n)
     SELECT {cuboid}, path, {values}, sum(delta)
