@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 import asyncpg
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from tests.factories import SmallTree, make_child, make_small_tree
 
+CASE_NUMBERS = itertools.count(1)
 KINDS = ("CHILD_LABOUR", "CHILD_VICTIM", "MISSING_CHILD")
 STAGES = ("REGISTERED", "ASSESSED", "CLOSED")
 SEXES = ("MALE", "FEMALE", "TRANSGENDER")
@@ -65,7 +67,7 @@ async def apply(owner: asyncpg.Connection[Any], tree: SmallTree, step: tuple[str
         await owner.execute(
             "INSERT INTO cases (case_number, child_id, kind, stage, risk_level, opened_at, jurisdiction_id,"
             " path) VALUES ($1, $2, $3, 'REGISTERED', 'LOW', $4, $5, $6)",
-            f"P-{pick}-{value}-{len(case_ids)}",
+            f"P-{next(CASE_NUMBERS)}",
             child,
             KINDS[value % len(KINDS)],
             opened,

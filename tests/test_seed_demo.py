@@ -38,7 +38,10 @@ APP_ROLE = "registry_app"
 # Tables the demo leaves empty on purpose: sign-in state and API clients, which need secrets the seed does not
 # invent, and the records of API requests (idempotency keys, the audit trail) and of corrections.
 # A new table fails the emptiness test until it is filled by the seed or listed here.
+# Rollups the database keeps from the seeded cases, not loaded themselves.
+FILLED_BY_TRIGGERS = {"case_count_changes"}
 NOT_SEEDED = {
+    "case_counts",  # filled from the changes by the compactor
     "alembic_version",
     "api_clients",
     "oauth_apps",
@@ -169,7 +172,8 @@ async def test_a_tiny_scale_loads_in_seconds_and_fills_every_table(
     for table in sorted(tables - NOT_SEEDED):
         count = await db.fetchval(f'SELECT count(*) FROM "{table}"')
         assert count > 0, f"{table} is empty: should the demo seed fill it, or is it in NOT_SEEDED?"
-        assert summary.counts[table] == count
+        if table not in FILLED_BY_TRIGGERS:
+            assert summary.counts[table] == count
     assert await is_seeded(db)
 
 
