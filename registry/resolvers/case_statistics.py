@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 
@@ -44,7 +44,8 @@ async def case_statistics(
 ) -> CaseStatistics:
     ctx = info.context
     flt = filter or CaseStatisticsFilter()
-    dimensions = service.dimension_order([d.value for d in group_by or ()])
+    # strawberry.enum_value leaves the plain string as the member's value at run time.
+    dimensions = service.dimension_order([cast(str, d.value) for d in group_by or ()])
     request = service.CaseStatisticsRequest(
         jurisdiction_code=jurisdiction,
         dimensions=dimensions,
