@@ -271,3 +271,31 @@ async def refused(connection: asyncpg.Connection[Any], statement: str, *argument
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
         async with connection.transaction():  # a savepoint: the enclosing transaction carries on
             await connection.execute(statement, *arguments)
+
+
+async def test_analysts_filters_and_parts_of_the_tree_report_cells_of_the_same_protected_table(
+    world: World, tokens: TokenService, graphql: GraphQLClient
+) -> None:
+    # One district's figures, one sex's, one province's districts: each is read out of the national table by
+    # district and sex, never protected on its own, so no two answers can be subtracted.
+    token = user_token(tokens, world.users["analyst"])
+    national = by_place_and_sex(await statistics(graphql, token, "PK", by=["SEX"], level="DISTRICT"))
+    assert national[("PK-PB-LAHORE", "FEMALE")] is None
+    punjab = by_place_and_sex(await statistics(graphql, token, "PK-PB", by=["SEX"], level="DISTRICT"))
+    assert punjab == {
+        key: count for key, count in national.items() if key[0] in ("PK-PB-LAHORE", "PK-PB-MULTAN")
+    }
+    girls = await statistics(graphql, token, "PK", by=["SEX"], level="DISTRICT", filter={"sexes": ["FEMALE"]})
+    assert by_place_and_sex(girls) == {key: count for key, count in national.items() if key[1] == "FEMALE"}
+    lahore = await statistics(graphql, token, "PK-PB-LAHORE", by=["SEX"])
+    assert lahore["total"] == 10
+    assert by_place_and_sex(lahore) == {(None, "MALE"): None, (None, "FEMALE"): None}
+
+
+async def test_analyst_gets_no_figures_below_district_level(
+    world: World, tokens: TokenService, graphql: GraphQLClient
+) -> None:
+    token = user_token(tokens, world.users["analyst"])
+    response = await graphql.post(STATISTICS, {"j": "PK", "by": ["SEX"], "level": "COMMUNITY"}, token=token)
+    assert response["data"] is None
+    assert [error["extensions"] for error in response["errors"]] == [{"code": "VALIDATION", "field": "level"}]

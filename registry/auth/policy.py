@@ -416,10 +416,34 @@ def may_read_statistics(principal: Principal | None, path: str) -> bool:
     return can(principal, Permission.STATISTICS_READ, path)
 
 
+def statistics_root(principal: Principal, path: str) -> str:
+    """The top of the principal's statistics scope above ``path`` (which ``may_read_statistics``). Withheld
+    counts are decided from there down, once for every figure the principal can read, so that no two of
+    its answers disagree on what is withheld."""
+    return min(
+        (root for root in principal.paths_with(Permission.STATISTICS_READ) if is_within(path, root)),
+        key=lambda root: root.count("."),
+    )
+
+
 def statistics_are_exact(principal: Principal | None, path: str) -> bool:
     """Exact counts about the subtree at ``path`` go to whoever may read the records' personal data across
     all of it; everyone else (national analysts, statistics-only clients) gets small cells suppressed."""
     return can(principal, Permission.PII_READ, path) and can(principal, Permission.CASES_READ, path)
+
+
+def statistics_label_filter(principal: Principal | None, path_column: Any) -> ColumnElement[bool]:
+    """Institutions a figure may be labelled with (the police station or home a count is about): those
+    inside a subtree where the principal reads statistics or the jurisdiction tree. Their code and name
+    label a count (administrative data); a statistics-only client needs them as much as an analyst."""
+    if principal is None:
+        return false()
+    paths = (
+        *principal.paths_with(Permission.STATISTICS_READ),
+        *principal.paths_with(Permission.JURISDICTIONS_READ),
+    )
+    scope = lquery_array(_roots(paths))
+    return matches_scope(path_column, scope) if scope is not None else false()
 
 
 def _roots(paths: Iterable[str]) -> list[str]:

@@ -20,6 +20,7 @@ from registry.resolvers import jurisdictions as jurisdiction_resolvers
 from registry.resolvers import nodes as node_resolvers
 from registry.resolvers import users as user_resolvers
 from registry.resolvers.case_statistics import CaseStatisticsQueries
+from registry.resolvers.incident_statistics import IncidentStatisticsQueries
 from registry.resolvers.mutations.administration import AdministrationMutations
 from registry.resolvers.mutations.api_clients import ApiClientMutations
 from registry.resolvers.mutations.cases import CaseMutations
@@ -27,6 +28,7 @@ from registry.resolvers.mutations.children import ChildMutations
 from registry.resolvers.mutations.police import PoliceMutations
 from registry.resolvers.mutations.programmes import ProgrammeMutations
 from registry.resolvers.mutations.referrals import ReferralMutations, TransferMutations
+from registry.resolvers.programme_indicators import ProgrammeIndicatorQueries
 from registry.schema.audit import AuditEvent
 from registry.schema.cases import Case, Referral, Transfer
 from registry.schema.children import Child
@@ -95,7 +97,12 @@ class RecordQueries:
 
 
 # Records, plus one type per domain of figures, merged into the root query type.
-QUERY_TYPES: tuple[type, ...] = (RecordQueries, CaseStatisticsQueries)
+QUERY_TYPES: tuple[type, ...] = (
+    RecordQueries,
+    CaseStatisticsQueries,
+    IncidentStatisticsQueries,
+    ProgrammeIndicatorQueries,
+)
 Query = merge_types("Query", QUERY_TYPES)
 Query.__strawberry_definition__.description = "Read the registry."  # type: ignore[attr-defined]
 

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Hashable, Sequence
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.auth.policy import may_read_statistics, statistics_are_exact
+from registry.auth.policy import may_read_statistics, statistics_are_exact, statistics_root
 from registry.auth.principal import Principal
 from registry.db.models import Jurisdiction, JurisdictionLevel
 from registry.db.models.jurisdictions import LEVEL_DEPTH
 from registry.db.queries import case_statistics as queries
 from registry.db.queries.jurisdictions import jurisdiction_by_code
 from registry.errors import InvalidInput, NotFound
-from registry.statistics.suppression import UnprotectableError, protect
+from registry.statistics import periods
+from registry.statistics.levels import LevelTree
+from registry.statistics.suppression import UnprotectableError, protect_tree_cached
 
 PERIOD_MONTHS = {"MONTH": 1, "QUARTER": 3, "YEAR": 12}
 
@@ -53,91 +56,161 @@ async def case_statistics(
     session: AsyncSession, principal: Principal | None, request: CaseStatisticsRequest, *, threshold: int
 ) -> CaseStatisticsResult:
     jurisdiction = await jurisdiction_by_code(session, request.jurisdiction_code)
-    if jurisdiction is None or not may_read_statistics(principal, jurisdiction.path):
+    if jurisdiction is None or principal is None or not may_read_statistics(principal, jurisdiction.path):
         raise NotFound("No such jurisdiction.", field="jurisdiction")
     if request.level is not None and LEVEL_DEPTH[request.level] < LEVEL_DEPTH[jurisdiction.level]:
         raise InvalidInput("`level` must be the jurisdiction's own level or below it.", field="level")
-    exact = statistics_are_exact(principal, jurisdiction.path)
-    only = request.only or {}
+    if statistics_are_exact(principal, jurisdiction.path):
+        return await _exact(session, jurisdiction, request, threshold)
+    return await _protected(session, principal, jurisdiction, request, threshold)
+
+
+async def _exact(
+    session: AsyncSession, jurisdiction: Jurisdiction, request: CaseStatisticsRequest, threshold: int
+) -> CaseStatisticsResult:
+    """Counts as they are, for a caller who may read every record counted."""
     opened_from, opened_until = _months(request.opened_from, request.opened_to)
-    if not exact:
-        _refuse_differencing(only, request.opened_from, request.opened_to)
     query = queries.CaseCountQuery(
         within=jurisdiction.path,
         within_level=jurisdiction.level,
         level=request.level,
         dimensions=request.dimensions,
         period=request.period,
-        only=dict(only),
+        only=dict(request.only or {}),
         opened_from=opened_from,
         opened_until=opened_until,
     )
     counts = (await queries.count_cases(session, query)).cells
-    total = sum(counts.values())
-    withheld: frozenset[tuple[Any, ...]] = frozenset()
-    if not exact:
-        withheld = await _protect(
-            session, jurisdiction, request.level, request.period is not None, counts, threshold
-        )
     cells = [
-        Cell(
-            jurisdiction_id=key[0],
-            values=dict(
-                zip([d for d in queries.DIMENSIONS if d in request.dimensions], key[1:-1], strict=True)
-            ),
-            period=key[-1],
-            count=None if key in withheld else count,
-        )
+        Cell(jurisdiction_id=key[0], values=_values(request, key[1:-1]), period=key[-1], count=count)
         for key, count in sorted(counts.items(), key=lambda item: [repr(v) for v in item[0]])
     ]
-    return CaseStatisticsResult(
-        jurisdiction=jurisdiction,
-        exact=exact,
-        threshold=threshold,
-        total=total if exact or total >= threshold or total == 0 else None,
-        cells=cells,
-    )
+    return CaseStatisticsResult(jurisdiction, True, threshold, sum(counts.values()), cells)
 
 
-async def _protect(
+async def _protected(
     session: AsyncSession,
+    principal: Principal,
     jurisdiction: Jurisdiction,
-    level: JurisdictionLevel | None,
-    by_period: bool,
-    counts: dict[tuple[Any, ...], int],
+    request: CaseStatisticsRequest,
     threshold: int,
+) -> CaseStatisticsResult:
+    """Counts with small cells withheld. Neither a filter nor the jurisdiction asked about changes the
+    table that is protected: that is the principal's whole statistics scope, down to district level, by
+    every dimension grouped or filtered on; an answer reports some of its cells. So no two answers can be
+    played against each other (one minus the other, or a district against its province's table)."""
+    only = request.only or {}
+    filtered_unit = _refuse_differencing(only, request.opened_from, request.opened_to)
+    unit = request.period or filtered_unit
+    if request.period and filtered_unit and PERIOD_MONTHS[filtered_unit] < PERIOD_MONTHS[request.period]:
+        raise InvalidInput(
+            "Filter on a period at least as long as the one grouped by.", field="filter.opened"
+        )
+    finest = JurisdictionLevel.DISTRICT
+    if LEVEL_DEPTH[request.level or jurisdiction.level] > LEVEL_DEPTH[finest]:
+        raise InvalidInput(
+            "Statistics with small cells withheld go down to district level; group at a higher level.",
+            field="level",
+        )
+    top_path = statistics_root(principal, jurisdiction.path)
+    nodes = await queries.subtree_down_to(session, top_path, finest)
+    top = next(node for node in nodes if node.path == top_path)
+    tree = LevelTree(nodes, top.id, finest)
+    dimensions = dimension_order({*request.dimensions, *only})
+    query = queries.CaseCountQuery(
+        within=top.path, within_level=top.level, level=finest, dimensions=dimensions, period=unit
+    )
+    # Keys: (leaf coordinate, *values of ``dimensions``, period start) — the period only when there is one.
+    leaves: dict[tuple[Any, ...], int] = defaultdict(int)
+    for key, count in (await queries.count_cases(session, query)).cells.items():
+        leaves[(tree.leaf(key[0]), *key[1:-1], *((key[-1],) if unit else ()))] += count
+    depth = LEVEL_DEPTH[request.level or jurisdiction.level]
+    withheld = _withheld(leaves, tree, threshold)
+    wanted = dict(only)
+    period_range = (request.opened_from, request.opened_to) if filtered_unit else None
+    cells: list[Cell] = []
+    for key, count in _at_depth(leaves, tree, depth).items():
+        coordinate, values, period = key[0], dict(zip(dimensions, key[1:], strict=False)), None
+        if unit:
+            period = key[-1]
+            if period_range and not period_range[0] <= period <= period_range[1]:
+                continue
+        if not tree.is_within(coordinate[1], jurisdiction.id):
+            continue
+        if any(values[dimension] not in allowed for dimension, allowed in wanted.items()):
+            continue
+        grouped = tuple(values[d] for d in dimensions if d in request.dimensions)
+        cells.append(
+            Cell(
+                jurisdiction_id=coordinate[1] if request.level is not None else None,
+                values=_values(request, grouped),
+                period=period if request.period else None,
+                count=None if key in withheld else count,
+            )
+        )
+    cells.sort(
+        key=lambda cell: (
+            repr(cell.jurisdiction_id),
+            [repr(v) for v in cell.values.values()],
+            repr(cell.period),
+        )
+    )
+    total = _total(leaves, tree, dimensions, only, filtered_unit, request, jurisdiction, threshold)
+    return CaseStatisticsResult(jurisdiction, False, threshold, total, cells)
+
+
+def _total(
+    leaves: dict[tuple[Any, ...], int],
+    tree: LevelTree,
+    dimensions: tuple[str, ...],
+    only: dict[str, tuple[Any, ...]],
+    filtered_unit: str | None,
+    request: CaseStatisticsRequest,
+    jurisdiction: Jurisdiction,
+    threshold: int,
+) -> int | None:
+    """The jurisdiction's figure (within the filters): a cell of the table grouped by the filtered
+    dimensions alone, protected like any other."""
+    kept = [i for i, d in enumerate(dimensions) if d in only]
+    coarse: dict[tuple[Any, ...], int] = defaultdict(int)
+    for key, count in leaves.items():
+        period = (key[-1],) if filtered_unit else ()
+        if filtered_unit and request.period:
+            period = (periods.start_of(key[-1], periods.Unit(filtered_unit)),)
+        coarse[(key[0], *(key[1 + i] for i in kept), *period)] += count
+    withheld = _withheld(coarse, tree, threshold)
+    figure = (
+        (LEVEL_DEPTH[jurisdiction.level], jurisdiction.id, False),
+        *(only[dimensions[i]][0] for i in kept),
+        *((request.opened_from,) if filtered_unit else ()),
+    )
+    at_level = _at_depth(coarse, tree, LEVEL_DEPTH[jurisdiction.level])
+    return None if figure in withheld else at_level.get(figure, 0)
+
+
+def _at_depth(leaves: dict[tuple[Any, ...], int], tree: LevelTree, depth: int) -> dict[tuple[Any, ...], int]:
+    """The leaf cells summed to the coordinates of one level."""
+    cells: dict[tuple[Any, ...], int] = defaultdict(int)
+    for key, count in leaves.items():
+        cells[(tree.coordinate(key[0][1], depth), *key[1:])] += count
+    return cells
+
+
+def _withheld(
+    leaves: dict[tuple[Any, ...], int], tree: LevelTree, threshold: int
 ) -> frozenset[tuple[Any, ...]]:
-    """The keys to withhold. Along the jurisdiction dimension cells nest in the tree under the requested
-    jurisdiction; cases recorded above the grouping level count in a cell of their own under that node."""
-    nesting: dict[int, dict[Hashable, Hashable]] | None = None
-    # Only the dimensions grouped by: the jurisdiction and period slots are constant otherwise.
-    keyed = {_grouped(key, level is not None, by_period): n for key, n in counts.items()}
-    if level is not None:
-        tree = await queries.subtree_down_to(session, jurisdiction.path, level)
-        parents: dict[Hashable, Hashable] = {
-            node.id: node.parent_id for node in tree if node.id != jurisdiction.id
-        }
-        at_level = {node.id for node in tree if node.level is level}
-        # A cell of a node above the level holds only the cases not under any node at the level.
-        keyed = {(_coordinate(key[0], at_level), *key[1:]): n for key, n in keyed.items()}
-        for key in keyed:
-            coordinate = key[0]
-            if isinstance(coordinate, tuple):
-                parents[coordinate] = coordinate[1]
-        nesting = {0: parents}
     try:
-        withheld = protect(keyed, threshold=threshold, nesting=nesting)
+        return protect_tree_cached(
+            {key: count for key, count in leaves.items() if count > 0},
+            threshold=threshold,
+            nesting={0: cast("dict[Hashable, Hashable]", tree.parents(key[0] for key in leaves))},
+        )
     except UnprotectableError as error:
         raise InvalidInput(str(error), field="groupBy") from error
-    return frozenset(key for key, mapped in zip(counts, keyed, strict=True) if mapped in withheld)
 
 
-def _grouped(key: tuple[Any, ...], by_level: bool, by_period: bool) -> tuple[Any, ...]:
-    return key[0 if by_level else 1 : len(key) if by_period else -1]
-
-
-def _coordinate(node_id: int, at_level: set[int]) -> Hashable:
-    return node_id if node_id in at_level else ("own", node_id)
+def _values(request: CaseStatisticsRequest, grouped: Sequence[Any]) -> dict[str, Any]:
+    return dict(zip(dimension_order(request.dimensions), grouped, strict=True))
 
 
 def _months(first_day: dt.date | None, last_day: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
@@ -156,9 +229,9 @@ def _months(first_day: dt.date | None, last_day: dt.date | None) -> tuple[dt.dat
 
 def _refuse_differencing(
     only: dict[str, tuple[Any, ...]], first_day: dt.date | None, last_day: dt.date | None
-) -> None:
-    """Without exact rights, one answer minus another must not be a small cell: filters keep one value
-    of a dimension (a cell of a coarser grouping), and a period filter is one whole calendar period."""
+) -> str | None:
+    """Without exact rights, filters keep one value of a dimension, and a period filter is one whole
+    calendar period (whose unit is returned): each is a cell of a table that is protected whole."""
     for dimension, values in only.items():
         if len(values) != 1:
             raise InvalidInput(
@@ -167,25 +240,22 @@ def _refuse_differencing(
                 field="filter",
             )
     if first_day is None and last_day is None:
-        return
-    if first_day is None or last_day is None or not _whole_period(first_day, last_day):
+        return None
+    unit = None if first_day is None or last_day is None else _whole_period(first_day, last_day)
+    if unit is None:
         raise InvalidInput(
             "Statistics with small cells withheld filter on one whole month, quarter or year; "
             "group by period instead.",
             field="filter.opened",
         )
+    return unit
 
 
-def _whole_period(first_day: dt.date, last_day: dt.date) -> bool:
-    following = last_day + dt.timedelta(days=1)
-    months = (following.year - first_day.year) * 12 + following.month - first_day.month
-    return (
-        first_day.day == 1
-        and following.day == 1
-        and months in PERIOD_MONTHS.values()
-        and (first_day.month - 1) % months == 0
-    )
+def _whole_period(first_day: dt.date, last_day: dt.date) -> str | None:
+    unit = periods.whole_period(first_day, last_day)
+    return unit.value if unit is not None else None
 
 
-def dimension_order(dimensions: Sequence[str]) -> tuple[str, ...]:
+def dimension_order(dimensions: Iterable[str]) -> tuple[str, ...]:
+    dimensions = set(dimensions)
     return tuple(d for d in queries.DIMENSIONS if d in dimensions)

@@ -150,18 +150,19 @@ class TreeNode:
     id: int
     parent_id: int | None
     level: JurisdictionLevel
+    path: str
 
 
 async def subtree_down_to(session: AsyncSession, within: str, level: JurisdictionLevel) -> list[TreeNode]:
     """The nodes under ``within`` (itself included) down to ``level``: the tree the cells nest in."""
     rows = await session.execute(
         text(
-            "SELECT id, parent_id, level FROM jurisdictions"
+            "SELECT id, parent_id, level, path::text AS path FROM jurisdictions"
             " WHERE path <@ CAST(:within AS ltree) AND level <= CAST(:level AS jurisdiction_level)"
         ),
         {"within": within, "level": level.value},
     )
-    return [TreeNode(row.id, row.parent_id, JurisdictionLevel(row.level)) for row in rows]
+    return [TreeNode(row.id, row.parent_id, JurisdictionLevel(row.level), row.path) for row in rows]
 
 
 async def compact_case_counts(connection: AsyncConnection | AsyncSession) -> int:
