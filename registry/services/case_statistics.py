@@ -96,8 +96,8 @@ async def _protected(
     threshold: int,
 ) -> CaseStatisticsResult:
     """Counts with small cells withheld. Neither a filter nor the jurisdiction asked about changes the
-    table that is protected: that is the principal's whole statistics scope, down to district level, by
-    every dimension grouped or filtered on; an answer reports some of its cells. So no two answers can be
+    table that is protected: that is the principal's whole statistics scope, down to the level asked for,
+    by every dimension grouped or filtered on; an answer reports some of its cells. So no two answers can be
     played against each other (one minus the other, or a district against its province's table)."""
     only = request.only or {}
     filtered_unit = _refuse_differencing(only, request.opened_from, request.opened_to)
@@ -106,8 +106,10 @@ async def _protected(
         raise InvalidInput(
             "Filter on a period at least as long as the one grouped by.", field="filter.opened"
         )
-    finest = JurisdictionLevel.DISTRICT
-    if LEVEL_DEPTH[request.level or jurisdiction.level] > LEVEL_DEPTH[finest]:
+    # Each level's withheld cells depend only on the levels above it, so the table is protected down to
+    # the level asked for and no further, and a coarser answer never depends on a finer one.
+    finest = request.level or jurisdiction.level
+    if LEVEL_DEPTH[finest] > LEVEL_DEPTH[JurisdictionLevel.DISTRICT]:
         raise InvalidInput(
             "Statistics with small cells withheld go down to district level; group at a higher level.",
             field="level",

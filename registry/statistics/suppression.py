@@ -20,16 +20,17 @@ gets a *hypercube* (Giessing and Repsilber's method):
 
 The alternating vector ``+1/-1`` over the corners sums to zero along every line of the table and, as the
 two siblings cancel in their parent, leaves every figure above unchanged. Below the level where it was
-made, the cube is *carried down*: for each of its places a chain of descendants, one per level down to a
-leaf, that has every corner's categories non-empty, and every cell along it is withheld too. The same
-vector on the chain's cells then changes each withheld parent by exactly what its withheld child changes,
-and nothing a reader can see. Every withheld cell, at any level, is a corner of such a cube, so none is
-determined by the figures published at any level.
+made, the cube is *carried down* one level at a time: each place's corners go to one child that has all of
+them, or are shared out among its children where every line total of a child that then changes is itself
+a small figure. Every withheld cell below is part of it too. The same vector then changes each withheld
+parent by exactly what its withheld children change, and nothing a reader can see; every withheld cell, at
+any level, is a corner of such a vector, so none is determined by the figures published at any level.
 
 Choices prefer what is already withheld, then the smallest counts, so the same cells under the same tree
-always give the same pattern. Because every level is decided before the ones below it, and a cube is made
-only where it can be carried down to the leaves, the pattern at one level does not depend on how deep a
-reader asks: the province table withholds the same cells whether it is read alone or beside the districts.
+always give the same pattern. Each level is decided from the levels above it alone, so the province table
+withholds the same cells whether the tree is protected down to provinces or to districts. Where a cube
+cannot be carried down (rare categories spread thinly), the finer level cannot be published at that
+grouping and ``UnprotectableError`` says so; the coarser levels are unaffected.
 """
 
 from __future__ import annotations
@@ -245,7 +246,12 @@ class _Tree:
         return sums.get(_project(key, flat), 0)
 
     def protect(self) -> set[Key]:
+        vectors: list[dict[Key, int]] = []  # the cubes made so far, carried down to the current level
         for level in range(self.depth + 1):
+            if level:
+                vectors = [self._carried_down(vector) for vector in vectors]
+                for vector in vectors:
+                    self.withheld.update(vector)
             primaries = sorted(
                 (key for key in self.by_level[level] if self.count[key] < self.threshold),
                 key=lambda key: (self.count[key], [_order(v) for v in key]),
@@ -260,11 +266,12 @@ class _Tree:
                         "dimensions or at a higher jurisdiction level"
                     )
                 self.withheld.update(cube)
+                vectors.append(cube)
         return self.withheld
 
-    def _best_cube(self, x: Key, choices: int | None) -> list[Key] | None:
-        """The cells of the cheapest valid cube around ``x`` with its chains down to the leaves: fewest
-        cells newly withheld, then the smallest total withheld; None when there is none."""
+    def _best_cube(self, x: Key, choices: int | None) -> dict[Key, int] | None:
+        """The cheapest valid cube around ``x`` (fewest cells newly withheld, then the smallest total
+        withheld) as its vector, corner -> +1/-1; None when there is none."""
         node = x[0]
         options: list[list[Hashable | None]] = [[None]]  # the root: no sibling, no figure above it
         if node in self.parent:
@@ -287,37 +294,76 @@ class _Tree:
             flat = frozenset(d for d, v in enumerate(choice) if v is None and d > 0)
             if flat and any(self.flat_sum(flat, corner) >= self.threshold for corner in corners):
                 continue
-            cells = self._carried_down(corners)
-            if cells is None:
-                continue
-            new = [cell for cell in cells if cell not in self.withheld]
-            cost = (len(new), sum(self.count[cell] for cell in new))
+            cost = self._cost(corners)
             if best is None or cost < best[0]:
-                best = (cost, cells)
+                best = (cost, corners)
                 if cost == (0, 0):
                     break
-        return best[1] if best is not None else None
+        if best is None:
+            return None
+        return {corner: (-1) ** sum(a != b for a, b in zip(corner, x, strict=True)) for corner in best[1]}
 
-    def _carried_down(self, corners: list[Key]) -> list[Key] | None:
-        """The corners and, for each of their places, the cheapest chain of descendants to a leaf with all
-        the corners' categories non-empty; None when some place has no such chain."""
-        level = self.level_of[corners[0][0]]
-        categories = sorted({corner[1:] for corner in corners}, key=_order)
-        cells = list(corners)
-        for place in sorted({corner[0] for corner in corners}, key=_order):
-            best: tuple[tuple[int, int, str], list[Key]] | None = None
-            for leaf in self.leaves_under[place]:
-                if any((leaf, *rest) not in self.count for rest in categories):
-                    continue
-                chain = [(node, *rest) for node in self.chains[leaf][level + 1 :] for rest in categories]
-                new = [cell for cell in chain if cell not in self.withheld]
-                cost = (len(new), sum(self.count[cell] for cell in new), _order(leaf))
-                if best is None or cost < best[0]:
-                    best = (cost, chain)
-            if best is None:
-                return None
-            cells.extend(best[1])
-        return cells
+    def _carried_down(self, vector: dict[Key, int]) -> dict[Key, int]:
+        """A cube's vector one level further down: each withheld cell is the sum of withheld cells below it
+        that change by the same amount. A place's corners go to one child that has all of them when there
+        is one; otherwise they are shared out among its children, as long as every line total of a child
+        that then changes is a small figure (withheld in its own table). When they cannot be, figures at
+        this level cannot be published (the levels above are not affected)."""
+        by_place: dict[Hashable, dict[Key, int]] = defaultdict(dict)
+        for cell, value in vector.items():
+            by_place[cell[0]][cell[1:]] = value
+        below: dict[Key, int] = {}
+        for place in sorted(by_place, key=_order):
+            shared = self._share(place, by_place[place])
+            if shared is None:
+                raise UnprotectableError(
+                    "the small counts withheld at a higher level cannot be withheld at this one; group at "
+                    "a higher jurisdiction level or by fewer dimensions"
+                )
+            below.update(shared)
+        return below
+
+    def _share(self, place: Hashable, vector: dict[Key, int]) -> dict[Key, int] | None:
+        """The vector (categories -> +1/-1) at ``place`` given out to its children, cheapest first."""
+        children = self.children[place]
+        present = {child: [rest for rest in vector if (child, *rest) in self.count] for child in children}
+        whole = [child for child in children if len(present[child]) == len(vector)]
+        if whole:
+            best = min(whole, key=lambda child: self._cost((child, *rest) for rest in vector))
+            return {(best, *rest): value for rest, value in vector.items()}
+        ranked = sorted(
+            (child for child in children if present[child]),
+            key=lambda child: (-len(present[child]), self._cost((child, *r) for r in present[child])),
+        )
+        for anchor in ranked:
+            order = [anchor, *(child for child in ranked if child != anchor)]
+            given: dict[Key, int] = {}
+            for rest, value in vector.items():
+                child = next((c for c in order if (c, *rest) in self.count), None)
+                if child is None:
+                    return None
+                given[(child, *rest)] = value
+            if self._lines_hidden(given):
+                return given
+        return None
+
+    def _lines_hidden(self, vector: dict[Key, int]) -> bool:
+        """Is every line total that ``vector`` changes (over any set of category dimensions, at any one
+        place) a small figure?"""
+        for size in range(1, self.categories + 1):
+            for flat in itertools.combinations(range(1, 1 + self.categories), size):
+                dims = frozenset(flat)
+                sums: dict[Key, int] = defaultdict(int)
+                for cell, value in vector.items():
+                    sums[_project(cell, dims)] += value
+                for line, total in sums.items():
+                    if total and self.flat_sum(dims, line) >= self.threshold:
+                        return False
+        return True
+
+    def _cost(self, cells: Iterable[Key]) -> tuple[int, int]:
+        new = [cell for cell in cells if cell not in self.withheld]
+        return (len(new), sum(self.count[cell] for cell in new))
 
     def _preference(self, cell: Key) -> tuple[int, int, str]:
         """Partners already withheld first, then the smallest count."""
