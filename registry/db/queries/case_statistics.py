@@ -120,10 +120,12 @@ async def count_cases(session: AsyncSession, query: CaseCountQuery) -> CaseCount
                 SELECT path, {selected}, sum(n)::bigint AS n FROM ({source}) s {where}
                 GROUP BY {", ".join(str(i + 1) for i in range(len(dims) + 2))}
             ),
-            m AS (
+            m AS MATERIALIZED (
+                -- Once per distinct path: a path's labels are its nodes' ids, looked up by key.
                 SELECT p.path, (
-                    SELECT a.id FROM jurisdictions a
-                    WHERE a.path @> p.path AND a.level <= CAST(:level AS jurisdiction_level)
+                    SELECT a.id FROM unnest(string_to_array(ltree2text(p.path), '.')::bigint[]) AS l(id)
+                    JOIN jurisdictions a ON a.id = l.id
+                    WHERE a.level <= CAST(:level AS jurisdiction_level)
                     ORDER BY nlevel(a.path) DESC LIMIT 1
                 ) AS node
                 FROM (SELECT DISTINCT path FROM g) p
