@@ -1,4 +1,4 @@
-"""The FastAPI application: ``/graphql``, ``/healthz``, ``/readyz``."""
+"""The FastAPI application: ``/graphql``, ``/healthz``, ``/readyz``, ``/metrics``."""
 
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
-from strawberry.fastapi import GraphQLRouter
 
 from registry.auth import oauth
 from registry.auth.keys import load_signing_keys
@@ -25,7 +24,13 @@ from registry.config import Settings
 from registry.db.engine import create_engine, create_session_factory
 from registry.db.queries import audit as audit_queries
 from registry.db.queries import case_statistics as case_statistics_queries
-from registry.identity_numbers import load_vault
+from registry.http.hardening import install_http_hardening
+from registry.identity_numbers import IdentityKeyring
+from registry.limits import rate_limiter_for
+from registry.limits.router import RegistryGraphQLRouter
+from registry.limits.trusted_documents import load_trusted_documents
+from registry.observability import metrics
+from registry.observability.requests import current_request_id
 from registry.schema.builder import build_schema
 from registry.schema.context import Context
 from registry.services.audit import AuditTrail
@@ -55,11 +60,12 @@ async def get_context(request: Request, session: Annotated[AsyncSession, Depends
         ) from None
     audit = AuditTrail(
         principal,
-        request_id=uuid.uuid4().hex,
+        request_id=current_request_id() or uuid.uuid4().hex,
         client_address=request.client.host if request.client is not None else None,
     )
     audit.attach(session)
-    return Context(settings, session, principal, request.app.state.identity_numbers, audit)
+    identity_numbers: IdentityKeyring = request.app.state.identity_numbers
+    return Context(settings, session, principal, identity_numbers.current(), audit)
 
 
 async def every(
@@ -71,6 +77,8 @@ async def every(
         await asyncio.sleep(interval)
         try:
             async with engine.connect() as connection:
+                # Jobs are not bound by the requests' statement timeout.
+                await connection.execute(text("SET LOCAL statement_timeout = 0"))
                 await job(connection)
                 await connection.commit()
         except Exception:
@@ -79,8 +87,14 @@ async def every(
 
 def create_app(settings: Settings, app_database_url: URL) -> FastAPI:
     """The API, connected as the app's login role to the given database."""
-    engine: AsyncEngine = create_engine(app_database_url, pool_size=settings.db_pool_size)
+    engine: AsyncEngine = create_engine(
+        app_database_url,
+        pool_size=settings.db_pool_size,
+        statement_timeout_ms=settings.statement_timeout_ms,
+        connect_timeout_seconds=settings.db_connect_timeout_seconds,
+    )
     sessions: async_sessionmaker[AsyncSession] = create_session_factory(engine)
+    rate_limiter = rate_limiter_for(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -93,12 +107,15 @@ def create_app(settings: Settings, app_database_url: URL) -> FastAPI:
             )
             if interval > 0
         ]
+        metrics.pools.watch(engine.pool)
         yield
+        metrics.pools.forget(engine.pool)
         for task in jobs:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await engine.dispose()
+        await rate_limiter.close()
 
     app = FastAPI(
         title="Child Protection Registry",
@@ -111,19 +128,30 @@ def create_app(settings: Settings, app_database_url: URL) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
+    # Keys are re-read when their directory changes: rotation needs no restart (see registry.auth.keys).
+    interval = settings.keys_check_interval_seconds
     app.state.tokens = TokenService(
-        settings, load_signing_keys(settings.keys_dir), external=load_external_issuer(settings)
+        settings,
+        load_signing_keys(settings.keys_dir, check_interval=interval),
+        external=load_external_issuer(settings),
     )
-    app.state.identity_numbers = load_vault(settings.keys_dir)
+    app.state.identity_numbers = IdentityKeyring(settings.keys_dir, check_interval=interval)
+    app.state.rate_limiter = rate_limiter
     app.include_router(oauth.router)
 
-    graphql = GraphQLRouter[Context, None](
+    trusted_documents = load_trusted_documents(settings.trusted_documents)
+    if trusted_documents is not None:
+        metrics.register_operation_names(trusted_documents.operation_names())
+    graphql = RegistryGraphQLRouter(
         build_schema(),
+        trusted_documents=trusted_documents,
+        require_trusted_documents_for=settings.require_trusted_documents_for,
         context_getter=get_context,
         graphql_ide=None if settings.is_production else "graphiql",
         allow_queries_via_get=False,
     )
     app.include_router(graphql, prefix="/graphql")
+    install_http_hardening(app, settings)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -132,12 +160,19 @@ def create_app(settings: Settings, app_database_url: URL) -> FastAPI:
 
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
-        """Ready to serve: the database answers."""
+        """Ready to serve: the database answers, within the connect timeout (a dead connection found here
+        is dropped, so readiness returns by itself with the database)."""
         try:
-            async with engine.connect() as connection:
+            async with asyncio.timeout(settings.db_connect_timeout_seconds), engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception:
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})
+
+    @app.get("/metrics")
+    async def prometheus_metrics() -> Response:
+        """Prometheus metrics of this process (requests, latency, errors, database pool, rate limits)."""
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
 
     return app

@@ -28,10 +28,13 @@ app.add_typer(users_app, name="users")
 clients_app = typer.Typer(help="API clients of third-party systems.", no_args_is_help=True)
 app.add_typer(clients_app, name="clients")
 keys_app = typer.Typer(
-    help="Keys of identity numbers. API processes read keys at start: restart them after a change.",
+    help="Token-signing keys and keys of identity numbers. Running API processes take up a change by"
+    " themselves within REGISTRY_KEYS_CHECK_INTERVAL_SECONDS: no restart.",
     no_args_is_help=True,
 )
 app.add_typer(keys_app, name="keys")
+backup_app = typer.Typer(help="Backups of the database (pg_dump) and restoring them.", no_args_is_help=True)
+app.add_typer(backup_app, name="backup")
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 stats_app = typer.Typer(help="Rollup tables behind caseStatistics.", no_args_is_help=True)
@@ -124,13 +127,18 @@ def serve(
     # uvicorn shuts down gracefully on SIGTERM and then raises the signal again; with the default handler
     # that would kill the process before its exit handlers run, leaving the embedded PostgreSQL behind.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # JSON logs, uvicorn's included (it configures none of its own); the app logs one line per request.
+    from registry.observability.logging import configure_logging
+
+    configure_logging(settings.log_level)
     uvicorn.run(
         create_app(settings, urls.app),
         host=bind_host,
         port=bind_port,
         loop="uvloop",
         http="httptools",
-        log_level="info",
+        log_config=None,
+        log_level=settings.log_level.lower(),
         access_log=False,
     )
 
@@ -284,31 +292,124 @@ def _owner_connection_run(urls: DatabaseUrls, work: Callable[[Any], Awaitable[T]
     return asyncio.run(run())
 
 
+def _wait_for_api_processes(key_file: Path, interval: float) -> None:
+    """API processes take up a new key within ``interval`` of its making: wait until they all have."""
+    import time
+
+    wait = key_file.stat().st_mtime + interval - time.time()
+    if wait > 0:
+        typer.echo(f"Waiting {wait:.0f} s for API processes to take up {key_file.stem} ...")
+        time.sleep(wait)
+
+
 @keys_app.command("add-identity-key")
 def keys_add_identity_key() -> None:
-    """Add a new encryption key for identity numbers; once API processes restart, new numbers use it."""
+    """Add a new encryption key for identity numbers; API processes encrypt new numbers with it."""
     from registry.identity_numbers import create_identity_key, load_vault
 
     settings = get_settings()
     load_vault(settings.keys_dir)  # the first keys, if this deployment had none yet
     typer.echo(
-        f"Added {create_identity_key(settings.keys_dir)}. Restart the API, then run"
-        " `registry keys reencrypt-identities` before retiring older keys."
+        f"Added {create_identity_key(settings.keys_dir)}. API processes use it within"
+        f" {settings.keys_check_interval_seconds:g} s; then run `registry keys reencrypt-identities`"
+        " and `registry keys retire-identity-keys`."
     )
 
 
 @keys_app.command("reencrypt-identities")
-def keys_reencrypt_identities() -> None:
+def keys_reencrypt_identities(
+    batch_size: Annotated[int, typer.Option(min=1, help="Numbers re-encrypted per transaction.")] = 2000,
+) -> None:
     """Re-encrypt every identity number stored under an older key with the newest key."""
     from registry.db.identity_keys import reencrypt_identity_numbers
-    from registry.identity_numbers import load_vault
+    from registry.identity_numbers import identity_key_files, load_vault
 
     settings = get_settings()
     vault = load_vault(settings.keys_dir)
+    urls = _prepare_database(settings)
+    # A process still encrypting with an older key could store a number under it after the run ended.
+    _wait_for_api_processes(identity_key_files(settings.keys_dir)[-1], settings.keys_check_interval_seconds)
     count = _owner_connection_run(
-        _prepare_database(settings), lambda connection: reencrypt_identity_numbers(connection, vault)
+        urls, lambda connection: reencrypt_identity_numbers(connection, vault, batch_size=batch_size)
     )
     typer.echo(f"Re-encrypted {count} identity numbers under {vault.current_key_id}.")
+
+
+@keys_app.command("retire-identity-keys")
+def keys_retire_identity_keys() -> None:
+    """Remove the identity-number keys older than the newest that no stored number is under any more."""
+    from registry.db.identity_keys import identity_keys_in_use
+    from registry.identity_numbers import identity_key_files
+
+    settings = get_settings()
+    in_use = _owner_connection_run(_prepare_database(settings), identity_keys_in_use)
+    kept = []
+    for path in identity_key_files(settings.keys_dir)[:-1]:
+        if in_use.get(path.stem):
+            kept.append(f"{path.stem} ({in_use[path.stem]} numbers)")
+        else:
+            path.unlink()
+            typer.echo(f"Retired {path.stem}.")
+    if kept:
+        _fail(
+            RuntimeError(f"still in use: {', '.join(kept)}; run `registry keys reencrypt-identities` first")
+        )
+
+
+@keys_app.command("rotate-signing-key")
+def keys_rotate_signing_key() -> None:
+    """Add a new token-signing key: API processes sign with it from their next look at the keys; tokens
+    signed with older keys stay valid until they expire."""
+    from registry.auth.keys import create_key_file, load_signing_keys
+
+    settings = get_settings()
+    load_signing_keys(settings.keys_dir)  # the first key, if this deployment had none yet
+    path = create_key_file(settings.keys_dir)
+    typer.echo(
+        f"Added {path.name}; API processes sign with it within {settings.keys_check_interval_seconds:g} s."
+        f" Retire older keys after {_signing_key_retirement_age(settings):.0f} s:"
+        " `registry keys retire-signing-key`."
+    )
+
+
+def _signing_key_retirement_age(settings: Settings) -> float:
+    """How long an older signing key must stay after a newer one is added: a process may go on signing
+    with it until its next look at the keys, and what it signed then stays valid for an access token's
+    lifetime; a minute more for clocks that differ."""
+    return settings.keys_check_interval_seconds + settings.access_token_ttl_seconds + 60
+
+
+@keys_app.command("retire-signing-key")
+def keys_retire_signing_key(
+    force: Annotated[
+        bool,
+        typer.Option(
+            help="Retire older keys now, even though tokens they signed are still valid (a compromised"
+            " key): those tokens stop working."
+        ),
+    ] = False,
+) -> None:
+    """Remove the signing keys older than the newest once no valid token can have been signed with them."""
+    from registry.auth.keys import retire_signing_keys
+
+    settings = get_settings()
+    retired = retire_signing_keys(
+        settings.keys_dir, min_age=0 if force else _signing_key_retirement_age(settings)
+    )
+    for path in retired.removed:
+        typer.echo(f"Retired {path.name}.")
+    if retired.waiting:
+        _fail(
+            RuntimeError(
+                "tokens signed with "
+                + ", ".join(
+                    f"{path.name} may be valid for {left:.0f} s more" for path, left in retired.waiting
+                )
+                + "; retire it then (or now with --force, which ends those tokens)"
+            )
+        )
+    if not retired.removed:
+        typer.echo("Nothing to retire: only the newest key is left.")
 
 
 @keys_app.command("rotate-index-key")
@@ -325,7 +426,76 @@ def keys_rotate_index_key() -> None:
         lambda connection: reindex_identity_numbers(connection, current, upcoming),
     )
     promote_index_key(settings.keys_dir)
-    typer.echo(f"Re-indexed {count} identity numbers with the new index key. Restart the API now.")
+    typer.echo(
+        f"Re-indexed {count} identity numbers with the new index key; API processes search with it within"
+        f" {settings.keys_check_interval_seconds:g} s."
+    )
+
+
+_KEYS_NOT_IN_BACKUP = (
+    "The keys are not in the backup. Keep a copy of {keys} (signing-*.pem, identity-*.key, blind-index.key)"
+    " apart from it: without identity-*.key and blind-index.key the identity numbers in the backup cannot be"
+    " read or searched, and with them next to the backup anyone holding both can read them."
+)
+
+
+@backup_app.command("create")
+def backup_create(
+    output: Annotated[Path, typer.Option(help="The new backup file (pg_dump custom format).")],
+) -> None:
+    """Back up the whole database (one consistent snapshot; the API keeps serving). Keys are not in it."""
+    from registry.db.backup import BackupError, create_backup
+
+    settings = get_settings()
+    urls = resolve_database(settings)
+    try:
+        report = asyncio.run(create_backup(urls.owner, output))
+    except BackupError as error:
+        _fail(error)
+    typer.echo(
+        f"Backed up database {urls.owner.database} (PostgreSQL {report.server_version}) to {report.path}"
+        f" ({report.size:,} bytes, pg_dump {report.tool_version})."
+    )
+    typer.echo("warning: " + _KEYS_NOT_IN_BACKUP.format(keys=settings.keys_dir), err=True)
+
+
+@backup_app.command("restore")
+def backup_restore(
+    archive: Annotated[Path, typer.Option("--input", help="A file made by `registry backup create`.")],
+) -> None:
+    """Restore a backup into a new, empty database, then migrate it and make the API's login role.
+
+    An existing database is never overwritten: restore into another database (REGISTRY_DATABASE_URL) or
+    another REGISTRY_DATA_DIR, check it, then point the API at it.
+    """
+    from registry.db.backup import BackupError, restore_backup
+
+    settings = get_settings()
+    urls = resolve_database(settings)
+    password = settings.app_db_password.get_secret_value() if settings.app_db_password else None
+    try:
+        report = asyncio.run(
+            restore_backup(
+                urls.owner,
+                archive,
+                app_db_role=settings.app_db_role,
+                app_db_password=password,
+                keys_dir=settings.keys_dir,
+            )
+        )
+    except BackupError as error:
+        _fail(error)
+    typer.echo(
+        f"Restored {archive} into database {urls.owner.database} (PostgreSQL {report.server_version},"
+        f" pg_restore {report.tool_version}); it is at the latest schema version."
+    )
+    typer.echo("warning: " + _KEYS_NOT_IN_BACKUP.format(keys=settings.keys_dir), err=True)
+    if report.missing_identity_keys:
+        typer.echo(
+            f"warning: identity numbers are stored under {', '.join(report.missing_identity_keys)}, which"
+            f" {settings.keys_dir} does not hold: restore those key files from the keys' own backup.",
+            err=True,
+        )
 
 
 @audit_app.command("seal")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,9 @@ class Settings(BaseSettings):
     authorization_code_ttl_seconds: int = Field(default=120, ge=10, le=600)
     # Where the token-signing keys live; default ``<data_dir>/keys``.
     signing_keys_dir: Path | None = None
+    # How often a running API process looks for added or retired keys in that directory (seconds; 0: on
+    # every use). A token naming a key the process does not know makes it look at once.
+    keys_check_interval_seconds: float = Field(default=2.0, ge=0, le=300)
     # Optional: also accept ID or access tokens of an external OpenID Connect provider. Its ``sub`` claim is
     # matched to a registry user's ``external_subject``; the user's roles still come from the registry.
     oidc_issuer: str | None = None
@@ -60,6 +64,44 @@ class Settings(BaseSettings):
     # How often statistics changes recorded by case writes are folded into the rollup tables (seconds);
     # 0 turns it off (then run ``registry stats compact`` from a scheduler). Reads are exact either way.
     statistics_compact_interval_seconds: float = Field(default=2.0, ge=0)
+
+    # --- HTTP hardening and operations (registry.http, registry.observability) ---------------------------
+    # The largest request body accepted (bytes); a larger one is refused with 413 before it is read.
+    max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Browser origins allowed to call the API (CORS), comma-separated; empty: none.
+    cors_allowed_origins: str = ""
+    # Every statement on the API's connections is stopped after this long (milliseconds); the request gets
+    # a retryable TIMEOUT error. Maintenance jobs lift it for their own transactions.
+    statement_timeout_ms: int = Field(default=5000, ge=100)
+    # How long to wait for a new database connection, and for /readyz's answer (seconds).
+    db_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # Level of the JSON logs (``registry serve``).
+    log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
+
+    # --- Query limits, rate limits and trusted documents (registry.limits) -----------------------------
+    # Checked before a query runs; over one, it is refused with LIMIT_EXCEEDED naming the limit.
+    max_query_depth: int = Field(default=12, ge=2)
+    max_query_aliases: int = Field(default=30, ge=0)
+    max_query_tokens: int = Field(default=4000, ge=100)
+    max_query_directives: int = Field(default=50, ge=0)
+    # The most fields an answer could hold, each page counted in full (registry.limits.cost).
+    max_query_cost: int = Field(default=25_000, ge=1)
+    # The length a list without paging arguments is counted as, in the cost.
+    query_cost_list_size: int = Field(default=10, ge=1)
+    # Each person, API client and anonymous address has a bucket of this much cost, refilled at this rate
+    # (per second); a request over what is left is refused with HTTP 429. Shared through Redis when
+    # ``redis_url`` is set, under keys starting with ``redis_key_prefix``.
+    rate_limit_burst: int = Field(default=250_000, ge=1)
+    rate_limit_per_second: float = Field(default=2_500.0, gt=0)
+    redis_key_prefix: str = "registry:"
+    # A manifest of trusted documents (a JSON file or a directory; see registry.limits.trusted_documents),
+    # and whose requests must use them: ``none``, ``clients`` (API clients) or ``all``.
+    trusted_documents: Path | None = None
+    require_trusted_documents_for: Literal["none", "clients", "all"] = "none"
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_allowed_origins.split(",") if origin.strip()]
 
     @property
     def is_production(self) -> bool:

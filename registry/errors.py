@@ -16,6 +16,14 @@ class ErrorCode(enum.StrEnum):
     INVALID_TRANSITION = "INVALID_TRANSITION"
     CONSENT_REQUIRED = "CONSENT_REQUIRED"
     APPROVAL_REQUIRED = "APPROVAL_REQUIRED"
+    RATE_LIMITED = "RATE_LIMITED"
+    UNTRUSTED_DOCUMENT = "UNTRUSTED_DOCUMENT"
+    # Request-level: introspection is off in production; an unexpected error (masked, with a request id);
+    # the database cannot be reached now, or a statement ran past the statement timeout (both retryable).
+    INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
+    INTERNAL = "INTERNAL"
+    UNAVAILABLE = "UNAVAILABLE"
+    TIMEOUT = "TIMEOUT"
 
 
 class RegistryError(Exception):
@@ -29,9 +37,9 @@ class RegistryError(Exception):
         self.field = field
 
     @property
-    def extensions(self) -> dict[str, str]:
+    def extensions(self) -> dict[str, object]:
         """Copied by graphql-core into the error's ``extensions``: the code and the offending field."""
-        extensions = {"code": str(self.code)}
+        extensions: dict[str, object] = {"code": str(self.code)}
         if self.field is not None:
             extensions["field"] = self.field
         return extensions
@@ -88,3 +96,43 @@ class DuplicateSuspected(RegistryError):
     def __init__(self, message: str, *, candidates: list[int], field: str | None = None) -> None:
         super().__init__(message, field=field)
         self.candidates = candidates
+
+
+class LimitExceeded(RegistryError):
+    """A request over one of the deployment's limits (query depth, aliases, tokens, directives, cost):
+    refused before it runs. ``extensions`` name the limit and its maximum."""
+
+    code = ErrorCode.LIMIT_EXCEEDED
+
+    def __init__(self, message: str, *, limit: str, maximum: int, actual: int | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.maximum = maximum
+        self.actual = actual
+
+    @property
+    def extensions(self) -> dict[str, object]:
+        extensions = super().extensions | {"limit": self.limit, "maximum": self.maximum}
+        if self.actual is not None:
+            extensions["actual"] = self.actual
+        return extensions
+
+
+class RateLimited(RegistryError):
+    """The caller has spent its query budget; it may try again after ``retry_after_seconds``."""
+
+    code = ErrorCode.RATE_LIMITED
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+    @property
+    def extensions(self) -> dict[str, object]:
+        return super().extensions | {"retryAfterSeconds": self.retry_after_seconds}
+
+
+class UntrustedDocument(RegistryError):
+    """This deployment runs only the documents in its trusted-documents manifest, and this is not one."""
+
+    code = ErrorCode.UNTRUSTED_DOCUMENT

@@ -25,6 +25,8 @@ def registry(database: URL, keys: Path, *args: str) -> subprocess.CompletedProce
         "REGISTRY_DATABASE_URL": database.set(drivername="postgresql").render_as_string(hide_password=False),
         "REGISTRY_APP_DB_ROLE": APP_ROLE,
         "REGISTRY_SIGNING_KEYS_DIR": str(keys),
+        # No API process runs here: re-encryption need not wait for processes to take up a new key.
+        "REGISTRY_KEYS_CHECK_INTERVAL_SECONDS": "0",
     }
     return subprocess.run(
         [sys.executable, "-m", "registry", *args],
@@ -64,7 +66,7 @@ async def test_numbers_move_to_a_new_key_and_a_new_index_key_and_read_back_the_s
 
     added = registry(database, tmp_path, "keys", "add-identity-key")
     assert added.returncode == 0, added.stderr
-    reencrypted = registry(database, tmp_path, "keys", "reencrypt-identities")
+    reencrypted = registry(database, tmp_path, "keys", "reencrypt-identities", "--batch-size", "2")
     assert reencrypted.returncode == 0, reencrypted.stderr
     assert "Re-encrypted 3 identity numbers under identity-0002" in reencrypted.stdout
 

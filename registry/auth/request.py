@@ -84,5 +84,8 @@ async def authenticate_request(
             raise Unauthenticated(str(error)) from None
         principal = await load_principal(session, token)
         await scope_transaction(session, principal)
-    # Anonymous: nothing is set, and an unset scope matches no row.
+    else:
+        # Anonymous: nothing is set, and an unset scope matches no row. The session takes its connection
+        # now all the same: root fields resolve side by side, and would otherwise race to open it.
+        await session.connection()
     return principal

@@ -23,7 +23,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 
-from registry.auth.keys import ALGORITHM, SigningKeys
+from registry.auth.keys import ALGORITHM, SigningKeyring, SigningKeys
 from registry.auth.principal import PrincipalKind
 from registry.config import Settings
 
@@ -68,31 +68,38 @@ def parse_subject(sub: str) -> tuple[PrincipalKind, int]:
 
 
 class _Validator(JWTBearerTokenValidator):  # type: ignore[misc]
-    def __init__(self, keys: KeySet, issuer: str, audience: str) -> None:
+    def __init__(self, keyring: SigningKeyring, issuer: str, audience: str) -> None:
         super().__init__(issuer=issuer, resource_server=audience)
-        self._keys = keys
+        self._keyring = keyring
 
     def get_jwks(self) -> KeySet:
-        return self._keys
+        return self._keyring.current().verifying
 
 
 class TokenService:
-    """Issues and verifies access tokens. Verified tokens are cached by their text until they expire."""
+    """Issues and verifies access tokens. Verified tokens are cached by their text until they expire, or
+    until the signing keys change (a retired key's tokens must stop working)."""
 
     def __init__(
         self,
         settings: Settings,
-        keys: SigningKeys,
+        keyring: SigningKeyring,
         *,
         external: ExternalIssuer | None = None,
         cache_size: int = 10_000,
     ) -> None:
         self.settings = settings
-        self.keys = keys
+        self.keyring = keyring
         self.external = external
-        self._validator = _Validator(keys.verifying, settings.token_issuer, settings.token_audience)
+        self._validator = _Validator(keyring, settings.token_issuer, settings.token_audience)
         self._cache: OrderedDict[str, AccessToken] = OrderedDict()
         self._cache_size = cache_size
+        self._cache_generation = keyring.generation
+
+    @property
+    def keys(self) -> SigningKeys:
+        """The keys in force now: the newest signs, all of them verify."""
+        return self.keyring.current()
 
     def issue(
         self, kind: PrincipalKind, subject_id: int, *, client_id: str, scope: str
@@ -117,10 +124,15 @@ class TokenService:
         }
         if scope:
             claims["scope"] = scope
-        header = {"alg": ALGORITHM, "typ": "at+jwt", "kid": self.keys.signing.kid}
-        return jwt.encode(header, claims, self.keys.signing, algorithms=[ALGORITHM]), token
+        signing = self.keys.signing
+        header = {"alg": ALGORITHM, "typ": "at+jwt", "kid": signing.kid}
+        return jwt.encode(header, claims, signing, algorithms=[ALGORITHM]), token
 
     def verify(self, token_text: str) -> AccessToken:
+        self.keyring.current()  # looks at the keys directory when due
+        if self._cache_generation != self.keyring.generation:
+            self._cache.clear()
+            self._cache_generation = self.keyring.generation
         cached = self._cache.get(token_text)
         now = time.time()
         if cached is not None:
@@ -136,6 +148,9 @@ class TokenService:
     def _verify_uncached(self, token_text: str) -> AccessToken:
         if self.external is not None and _unverified_issuer(token_text) == self.external.issuer:
             return self._verify_external(token_text, self.external)
+        if not self.keyring.current().knows(_unverified_header(token_text).get("kid")):
+            # Signed with a key added since this process last looked (by another process), or forged.
+            self.keyring.refresh()
         try:
             claims = self._validator.authenticate_token(token_text)
             if claims.header.get("typ", "").lower() not in ("at+jwt", "application/at+jwt"):
@@ -179,15 +194,25 @@ class TokenService:
         )
 
 
+def _unverified_part(token_text: str, index: int) -> dict[str, Any]:
+    """A token's header (0) or claims (1) as they say, before anything is verified; empty if unreadable."""
+    try:
+        part = token_text.split(".")[index]
+        value = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    except (IndexError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def _unverified_issuer(token_text: str) -> str | None:
     """Which issuer a token claims to come from, only to pick the keys that must then verify it."""
-    try:
-        payload = token_text.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError):
-        return None
-    issuer = claims.get("iss") if isinstance(claims, dict) else None
+    issuer = _unverified_part(token_text, 1).get("iss")
     return issuer if isinstance(issuer, str) else None
+
+
+def _unverified_header(token_text: str) -> dict[str, Any]:
+    """The token's header, only to see which key it names."""
+    return _unverified_part(token_text, 0)
 
 
 def load_external_issuer(settings: Settings) -> ExternalIssuer | None:

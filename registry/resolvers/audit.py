@@ -14,7 +14,17 @@ from registry.db.queries import audit as queries
 from registry.errors import InvalidInput
 from registry.schema.audit import AuditEvent, AuditEventFilter
 from registry.schema.context import Context
-from registry.schema.relay import FILTER, After, Before, Connection, First, Last, database_id, rows_connection
+from registry.schema.relay import (
+    FILTER,
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    database_id,
+    row_id,
+    rows_connection,
+)
 
 _ACTOR_KINDS = {"User": "USER", "ApiClient": "CLIENT"}
 
@@ -32,9 +42,10 @@ async def audit_events(
     actor = None
     if given.actor is not None:
         kind = _ACTOR_KINDS.get(given.actor.type_name)
-        if kind is None or not given.actor.node_id.isdigit():
+        actor_id = row_id(given.actor.node_id)
+        if kind is None or actor_id is None:
             raise InvalidInput("Expected the ID of a User or an ApiClient.", field="actor")
-        actor = (kind, int(given.actor.node_id))
+        actor = (kind, actor_id)
     flt = queries.AuditFilter(
         actor=actor,
         child_id=database_id(given.child, "Child", field="child") if given.child else None,

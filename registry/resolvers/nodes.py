@@ -20,6 +20,7 @@ from registry.schema.institutions import Institution
 from registry.schema.jurisdictions import Jurisdiction
 from registry.schema.organisations import Organisation
 from registry.schema.programmes import Programme
+from registry.schema.relay import row_id
 from registry.schema.users import ApiClient, User
 
 # Every type that implements Node, by its GraphQL name.
@@ -51,9 +52,10 @@ def _parse(global_id: str) -> tuple[str, str] | None:
         parsed = relay.GlobalID.from_id(global_id)
     except (ValueError, relay.GlobalIDValueError):
         return None
-    if parsed.type_name not in NODE_TYPES or not parsed.node_id.isdigit():
+    found = row_id(parsed.node_id)
+    if parsed.type_name not in NODE_TYPES or found is None:
         return None
-    return parsed.type_name, parsed.node_id
+    return parsed.type_name, str(found)
 
 
 async def nodes(

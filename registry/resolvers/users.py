@@ -11,6 +11,7 @@ from registry.db.queries import users as queries
 from registry.errors import NotFound, RegistryError
 from registry.schema.context import Context
 from registry.schema.errors import MutationError
+from registry.schema.relay import row_id
 from registry.schema.users import (
     ApiClient,
     CreateApiClientInput,
@@ -72,14 +73,12 @@ async def revoke_api_client(
 ) -> RevokeApiClientPayload:
     context = info.context
     try:
-        if context.principal is None or input.id.type_name != "ApiClient":
+        client_id = row_id(input.id.node_id) if input.id.type_name == "ApiClient" else None
+        if context.principal is None or client_id is None:
             raise NotFound("No such API client.", field="id")
-        revoked = await client_service.revoke_api_client(
-            context.session, context.principal, int(input.id.node_id)
-        )
+        revoked = await client_service.revoke_api_client(context.session, context.principal, client_id)
         await context.session.commit()
-    except (RegistryError, ValueError) as error:
+    except RegistryError as error:
         await context.session.rollback()
-        problem = error if isinstance(error, RegistryError) else NotFound("No such API client.", field="id")
-        return RevokeApiClientPayload(api_client=None, errors=[MutationError.from_error(problem)])
+        return RevokeApiClientPayload(api_client=None, errors=[MutationError.from_error(error)])
     return RevokeApiClientPayload(api_client=ApiClient.from_row(revoked), errors=[])

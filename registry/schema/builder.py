@@ -5,13 +5,13 @@ from __future__ import annotations
 import functools
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
-from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from registry.errors import RegistryError
+from registry.limits.extension import QueryLimits
+from registry.observability.operations import OperationMetrics
 from registry.resolvers import audit as audit_resolvers
 from registry.resolvers import cases as case_resolvers
 from registry.resolvers import children as child_resolvers
@@ -32,7 +32,8 @@ from registry.resolvers.programme_indicators import ProgrammeIndicatorQueries
 from registry.schema.audit import AuditEvent
 from registry.schema.cases import Case, Referral, Transfer
 from registry.schema.children import Child
-from registry.schema.extensions import RecordPersonalDataReads
+from registry.schema.extensions import RecordPersonalDataReads, RefuseTextWithNul
+from registry.schema.hardening import MaskUnexpectedErrors, ProductionRules, RegistrySchema
 from registry.schema.incidents import Incident
 from registry.schema.institutions import Institution
 from registry.schema.jurisdictions import Jurisdiction
@@ -124,25 +125,26 @@ Mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
 )
 
 
-def _is_unexpected(error: GraphQLError) -> bool:
-    """Mask every error that is not one of ours (and not a GraphQL validation error)."""
-    original = error.original_error
-    return original is not None and not isinstance(original, RegistryError)
-
-
 @functools.cache
 def build_schema() -> strawberry.Schema:
     """The schema, built once per process: Strawberry writes resolvers into the type classes when it
     builds, so two schemas over the same types would interfere."""
-    return strawberry.Schema(
+    return RegistrySchema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
+            # First, so it leaves last and counts each answer as sent.
+            OperationMetrics,
+            # Query limits and the rate limit, before anything runs.
+            QueryLimits,
             # Factories: a fresh extension per request; the caches themselves are shared per process.
             lambda: ParserCache(maxsize=1024),
             lambda: ValidationCache(maxsize=1024),
-            lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Unexpected error."),
+            ProductionRules,
+            MaskUnexpectedErrors,
+            # Text the database cannot store is refused before anything runs.
+            RefuseTextWithNul,
             RecordPersonalDataReads,
         ],
     )

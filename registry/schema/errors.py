@@ -6,7 +6,11 @@ import strawberry
 
 from registry.errors import ErrorCode, RegistryError
 
-strawberry.enum(ErrorCode, description="What kind of problem a mutation met.")
+strawberry.enum(
+    ErrorCode,
+    description="What kind of problem a mutation or a request met: a mutation's `errors { code }`, or "
+    "`extensions.code` of a GraphQL error.",
+)
 
 
 @strawberry.type(description="A problem that stopped a mutation; nothing was changed.")

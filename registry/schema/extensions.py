@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
-from graphql import ExecutionResult, GraphQLError
+from graphql import (
+    BREAK,
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    StringValueNode,
+    Visitor,
+    VisitorAction,
+    visit,
+)
 from strawberry.extensions import SchemaExtension
 
+from registry.errors import InvalidInput
 from registry.schema.context import Context
 
 log = logging.getLogger(__name__)
@@ -33,3 +44,50 @@ class RecordPersonalDataReads(SchemaExtension):
             if isinstance(result, ExecutionResult):
                 result.data = None
                 result.errors = [GraphQLError("Unexpected error: the answer could not be recorded.")]
+
+
+class RefuseTextWithNul(SchemaExtension):
+    """PostgreSQL's text cannot hold the NUL character (U+0000): an operation whose string values or
+    variables carry one is refused before it runs, as a bad input, rather than failing in the database
+    halfway through (wherever the text was about to go: a code, a filter, a name, a note)."""
+
+    def on_execute(self) -> Iterator[None]:
+        execution = self.execution_context
+        document = execution.graphql_document
+        if execution.result is None and (
+            _holds_nul(execution.variables) or (document is not None and _literal_holds_nul(document))
+        ):
+            refusal = InvalidInput("Text may not contain the NUL character (U+0000).")
+            # A result set before execution is returned instead of running the operation.
+            execution.result = ExecutionResult(
+                data=None, errors=[GraphQLError(refusal.message, extensions=refusal.extensions)]
+            )
+        yield
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+class _NulInStrings(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def enter_string_value(self, node: StringValueNode, *_: object) -> VisitorAction:
+        if "\x00" in node.value:
+            self.found = True
+            return BREAK
+        return None
+
+
+def _literal_holds_nul(document: DocumentNode) -> bool:
+    finder = _NulInStrings()
+    visit(document, finder)
+    return finder.found

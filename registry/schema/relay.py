@@ -65,12 +65,26 @@ Before = Annotated[str | None, strawberry.argument(description="Take the items b
 FILTER = "Conditions every item must meet; leave out what does not matter."
 
 
+# Row ids are PostgreSQL bigints.
+MAX_ROW_ID = 2**63 - 1
+
+
+def row_id(node_id: str) -> int | None:
+    """The row id a global ID's node part names, or None: only ASCII digits (``str.isdigit`` also takes
+    "²" and "٣") and only what fits a bigint (a larger number would fail in the database, not here)."""
+    if not (node_id.isascii() and node_id.isdigit()):
+        return None
+    value = int(node_id)
+    return value if value <= MAX_ROW_ID else None
+
+
 def database_id(global_id: strawberry.relay.GlobalID, type_name: str, *, field: str) -> int:
     """The row id inside a global ID of ``type_name``. Another type's ID or a malformed one is a bad input;
     whether the row exists (and is the caller's to see) is for the query to find out."""
-    if global_id.type_name != type_name or not global_id.node_id.isdigit():
+    found = row_id(global_id.node_id) if global_id.type_name == type_name else None
+    if found is None:
         raise InvalidInput(f"Expected the ID of a {type_name}.", field=field)
-    return int(global_id.node_id)
+    return found
 
 
 @strawberry.type(description="Where a page sits in its list.")

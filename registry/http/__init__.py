@@ -1,0 +1,1 @@
+"""HTTP hardening around the app: security headers, CORS, a request body limit."""
