@@ -262,7 +262,7 @@ class _Tree:
                 cube = self._best_cube(primary, _FIRST_CHOICES) or self._best_cube(primary, None)
                 if cube is None:
                     raise UnprotectableError(
-                        "a small count cannot be withheld safely at this grouping; group by fewer "
+                        "A small count cannot be withheld safely at this grouping; group by fewer "
                         "dimensions or at a higher jurisdiction level"
                     )
                 self.withheld.update(cube)
@@ -317,7 +317,7 @@ class _Tree:
             shared = self._share(place, by_place[place])
             if shared is None:
                 raise UnprotectableError(
-                    "the small counts withheld at a higher level cannot be withheld at this one; group at "
+                    "The small counts withheld at a higher level cannot be withheld at this one; group at "
                     "a higher jurisdiction level or by fewer dimensions"
                 )
             below.update(shared)
