@@ -1,21 +1,31 @@
 """The guides in ``docs/`` run: every GraphQL example is sent to the API and its documented answer checked.
 
+The answers are the ones a new user gets from a fresh ``python3 dev.py start``: each guide runs on its own
+copy of the demo data that the start command loads (``registry serve --demo``: ``seed_demo`` at
+``DEMO_SCALE`` with seed 2026; deterministic, ids included), seeded once per session and cloned per guide.
+
 A guide writes an example as a fenced ``graphql`` block preceded by an HTML comment naming who runs it,
-``<!-- run as: officer.lahore -->`` (a username of the world below, ``anonymous``, or ``client dashboard``:
-the API client, whose token the test gets at ``POST /oauth/token`` as the guide shows). ``expect: errors``
-in the comment marks an example whose answer has GraphQL errors. An example may be followed directly by a
-``json variables`` block and then by a ``json`` block: the documented answer, which must be a subset of the
-real one (``"…"`` matches any value; a list whose last item is ``"…"`` matches a longer list). A variable
-written ``"<registerChild.child.id>"`` is the value at that path in the latest answer with that root field
-(one without typed errors).
-Examples run in the order of the guide, each guide on a fresh database with the same small world.
+``<!-- run as: officer.lahore -->`` (a username of the demo data or one an earlier example created,
+``anonymous``, or ``client dashboard``: the API client that the guide's ``registry clients create`` command
+makes, which the test runs against the guide's database, getting its token at ``POST /oauth/token`` as the
+guide shows). ``expect: errors`` in the comment marks an example whose answer has GraphQL errors. An example
+may be followed directly by a ``json variables`` block and then by a ``json`` block: the documented answer,
+which must be a subset of the real one (``"…"`` matches any value; a list whose last item is ``"…"`` matches
+a longer list). A variable written ``"<registerChild.child.id>"`` is the value at that path in the latest
+answer with that root field (one without typed errors).
+Examples run in the order of the guide, each guide on a fresh copy of the demo data.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,26 +33,24 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy.engine import URL
 from typer.testing import CliRunner
 
 from registry.auth.tokens import TokenService
+from registry.cli import DEMO_SCALE
 from registry.cli import app as cli
-from tests.conftest import PROJECT_ROOT, bearer, user_token
-from tests.factories import (
-    make_api_client,
-    make_case,
-    make_child,
-    make_institution,
-    make_organisation,
-    make_small_tree,
-    make_user,
-    name_child,
-)
+from registry.db.seed.demo import seed_demo
+from registry.db.seed.loader import connect_owner
+from registry.identity_numbers import load_vault
+from tests.conftest import APP_ROLE, PROJECT_ROOT, bearer, execute_admin, make_settings, user_token
 
 DOCS = PROJECT_ROOT / "docs"
 GUIDES = ["analyst.md", "departments.md", "integrators.md", "operators.md"]
 ANY = "…"
-DASHBOARD_SECRET = "s3cr3t-shown-once"
+# Who runs an example as the API client that the guide's `registry clients create` command makes.
+CLIENT = "client dashboard"
+# REGISTRY_DOCS_SHOW_ANSWERS=1 prints every real answer (with -s), to paste into a guide.
+SHOW_ANSWERS = bool(os.environ.get("REGISTRY_DOCS_SHOW_ANSWERS"))
 
 FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 COMMENT = re.compile(r"<!--(.*?)-->\s*\Z", re.DOTALL)
@@ -145,94 +153,77 @@ def resolve(value: Any, answers: dict[str, Any]) -> Any:
     return found
 
 
-@dataclass
-class World:
-    """The people of the guides, by username, with their tokens."""
-
-    tokens: dict[str, str]
+DEMO_SEED = 2026  # the seed ``registry serve --demo`` (``python3 dev.py start``) loads with
 
 
-PEOPLE = [
-    ("admin", "System administrator", "SYSTEM_ADMIN", "nation"),
-    ("analyst", "Ministry analyst", "NATIONAL_ANALYST", "nation"),
-    ("auditor", "Auditor", "AUDITOR", "nation"),
-    ("manager.pb", "Punjab provincial manager", "PROVINCIAL_MANAGER", "punjab"),
-    ("police.pb", "Punjab police monitor", "POLICE_MONITOR", "punjab"),
-    ("officer.lahore", "Lahore district officer", "DISTRICT_OFFICER", "lahore"),
-    ("officer.karachi-south", "Karachi South district officer", "DISTRICT_OFFICER", "karachi"),
-    ("worker.lahore.1", "Ayesha Khan", "CASE_WORKER", "lahore_community"),
-]
-# (district, sex, kind) -> cases opened in February 2026; Lahore's two girls are a small cell, and so are
-# Karachi's three missing girls.
-LABOUR, MISSING = "CHILD_LABOUR", "MISSING_CHILD"
-CASES = {("lahore", "MALE", LABOUR): 8, ("lahore", "FEMALE", LABOUR): 2, ("multan", "MALE", LABOUR): 7}
-CASES |= {("multan", "FEMALE", LABOUR): 6, ("karachi", "MALE", LABOUR): 9, ("karachi", "FEMALE", LABOUR): 7}
-CASES |= {("karachi", "FEMALE", MISSING): 3}
-# (district, direction, offence) -> incidents at its police station on 10 March 2026.
-INCIDENTS = {("lahore", "BY_CHILD", "THEFT"): 6, ("lahore", "AGAINST_CHILD", "PHYSICAL_ABUSE"): 7}
-INCIDENTS |= {("lahore", "AGAINST_CHILD", "LABOUR_EXPLOITATION"): 2, ("karachi", "BY_CHILD", "THEFT"): 8}
-INCIDENTS |= {("karachi", "AGAINST_CHILD", "PHYSICAL_ABUSE"): 5}
-
-
-async def make_guide_world(owner: asyncpg.Connection[Any], tokens: TokenService) -> World:
-    """The small tree, a person in every role, police stations in Lahore and Karachi South with their
-    incidents, a drop-in centre and a child in Lahore's community, 42 cases for the figures, and the
-    ``dashboard`` API client of Lahore."""
-    tree = await make_small_tree(owner)
-    ministry = await make_organisation(owner, tree.nation, kind="MINISTRY")
-    ids: dict[str, int] = {}
-    for username, name, role, where in PEOPLE:
-        ids[username] = await make_user(
-            owner, role, getattr(tree, where), organisation_id=ministry, username=username
+@pytest.fixture(scope="session")
+async def demo_template(server_url: URL, template_database: str) -> AsyncIterator[str]:
+    """A database holding what a fresh ``python3 dev.py start`` holds: the migrated schema and the demo data at
+    the start command's scale and seed, loaded by the function behind ``registry seed-demo``. Seeded once per
+    session (about 15 s); every guide gets a clone of it."""
+    name = f"registry_docs_demo_{os.getpid()}"
+    await execute_admin(server_url, f'DROP DATABASE IF EXISTS "{name}"')
+    await execute_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+    connection = await connect_owner(server_url.set(database=name))
+    try:
+        await seed_demo(
+            connection,
+            identity_numbers=load_vault(make_settings().keys_dir),
+            scale=DEMO_SCALE,
+            seed=DEMO_SEED,
         )
-        await owner.execute("UPDATE users SET display_name = $2 WHERE id = $1", ids[username], name)
-    police = await make_organisation(owner, tree.nation, kind="POLICE")
-    ngo = await make_organisation(owner, tree.lahore, kind="NGO_PARTNER")
-    await owner.execute("UPDATE organisations SET name = 'Lahore Child Rights Forum' WHERE id = $1", ngo)
-    places = [
-        (tree.lahore, "POLICE_STATION", police, "Police Station Gulberg"),
-        (tree.karachi, "POLICE_STATION", police, "Police Station Saddar"),
-        (tree.lahore_community, "DROP_IN_CENTRE", ngo, "Drop-in Centre Shahdara"),
-    ]
-    stations: dict[str, int] = {}
-    for place, kind, organisation, name in places:
-        institution = await make_institution(owner, place, type=kind, organisation_id=organisation)
-        await owner.execute("UPDATE institutions SET name = $2 WHERE id = $1", institution, name)
-        stations[place.code] = institution
-    for (district, direction, offence), count in INCIDENTS.items():
-        where = getattr(tree, district)
-        for _ in range(count):
-            await owner.execute(
-                "INSERT INTO incidents (police_station_id, direction, offence, occurred_on, jurisdiction_id, path)"
-                " VALUES ($1, $2, $3, DATE '2026-03-10', $4, $5)",
-                stations[where.code],
-                direction,
-                offence,
-                where.id,
-                where.path,
-            )
-    child = await make_child(owner, tree.lahore_community, age=11)
-    await name_child(owner, child, "Bilal Ahmed")
-    for (district, sex, kind), count in CASES.items():
-        for _ in range(count):
-            counted = await make_child(owner, getattr(tree, district), sex=sex)
-            await make_case(owner, counted, getattr(tree, district), kind=kind)
-    await make_api_client(
-        owner,
-        tree.lahore,
-        organisation_id=ngo,
-        created_by=ids["officer.lahore"],
-        scopes=["cases:read", "children:read", "statistics:read"],
-        secret=DASHBOARD_SECRET,
+    finally:
+        await connection.close()
+    yield name
+    await execute_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def database(server_url: URL, demo_template: str) -> AsyncIterator[URL]:
+    """This module's databases are clones of the demo database, not of the empty migrated one."""
+    name = f"registry_test_{uuid.uuid4().hex[:12]}"
+    await execute_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{demo_template}"')
+    yield server_url.set(database=name)
+    await execute_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def client_command(guide: str) -> list[str]:
+    """The arguments of the guide's ``registry clients create`` command line (the client its examples use)."""
+    for block in fences((DOCS / guide).read_text(encoding="utf-8")):
+        if block.info in ("sh", "bash", "shell"):
+            for line in block.body.replace("\\\n", " ").splitlines():
+                words = shlex.split(line.split("#")[0])
+                if words[:3] == [".venv/bin/registry", "clients", "create"]:
+                    return words[1:]
+    raise AssertionError(f"{guide} shows no `.venv/bin/registry clients create` command")
+
+
+def create_client(database: URL, guide: str) -> tuple[str, str]:
+    """Runs the guide's ``registry clients create`` against the guide's database: the client's id and secret."""
+    settings = make_settings()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("REGISTRY_")}
+    env |= {
+        "REGISTRY_DATABASE_URL": database.set(drivername="postgresql").render_as_string(hide_password=False),
+        "REGISTRY_APP_DB_ROLE": APP_ROLE,
+        "REGISTRY_SIGNING_KEYS_DIR": str(settings.keys_dir),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "registry", *client_command(guide)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
-    await owner.execute("UPDATE api_clients SET client_id = 'dashboard', name = 'Lahore dashboard'")
-    return World({username: user_token(tokens, user_id) for username, user_id in ids.items()})
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    return printed["client_id"], printed["client_secret"]
 
 
-async def client_token(client: httpx.AsyncClient) -> str:
-    """The ``dashboard`` client's access token, by the client-credentials grant the integrators' guide shows."""
+async def client_token(client: httpx.AsyncClient, client_id: str, secret: str) -> str:
+    """The client's access token, by the client-credentials grant the integrators' guide shows."""
     response = await client.post(
-        "/oauth/token", data={"grant_type": "client_credentials"}, auth=("dashboard", DASHBOARD_SECRET)
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
     )
     assert response.status_code == 200, response.text
     token: str = response.json()["access_token"]
@@ -241,19 +232,25 @@ async def client_token(client: httpx.AsyncClient) -> str:
 
 @pytest.mark.parametrize("guide", GUIDES)
 async def test_every_graphql_example_of_the_guide_gives_its_documented_answer(
-    guide: str, owner: asyncpg.Connection[Any], tokens: TokenService, client: httpx.AsyncClient
+    guide: str,
+    database: URL,
+    owner: asyncpg.Connection[Any],
+    tokens: TokenService,
+    client: httpx.AsyncClient,
 ) -> None:
-    world = await make_guide_world(owner, tokens)
-    world.tokens["client dashboard"] = await client_token(client)
+    runs = examples(guide)
+    people: dict[str, str] = {}
+    if any(example.runner == CLIENT for example in runs):
+        people[CLIENT] = await client_token(client, *create_client(database, guide))
     answers: dict[str, Any] = {}
     wrong: list[str] = []
-    for example in examples(guide):
-        if example.runner not in world.tokens and example.runner != "anonymous":
-            # A person an earlier example of the guide created.
+    for example in runs:
+        if example.runner not in people and example.runner != "anonymous":
+            # A person of the demo data, or one an earlier example of the guide created.
             user_id = await owner.fetchval("SELECT id FROM users WHERE username = $1", example.runner)
             assert user_id is not None, f"{example}: who is {example.runner}?"
-            world.tokens[example.runner] = user_token(tokens, user_id)
-        token = world.tokens.get(example.runner)
+            people[example.runner] = user_token(tokens, user_id)
+        token = people.get(example.runner)
         try:
             variables = resolve(example.variables, answers)
         except (KeyError, IndexError, TypeError) as error:
@@ -271,6 +268,8 @@ async def test_every_graphql_example_of_the_guide_gives_its_documented_answer(
             wrong.append(f"{example}: {response.status_code} {body}")
         elif example.answer is not None and not matches(example.answer, body):
             wrong.append(f"{example}: documented {example.answer},\n got {body}")
+        if SHOW_ANSWERS:
+            print(f"\n=== {example}\n{json.dumps(body, ensure_ascii=False)}")
         answers |= {
             root: value
             for root, value in (body.get("data") or {}).items()
