@@ -534,6 +534,12 @@ async def test_the_functions_refuse_a_jurisdiction_outside_the_statistics_scope(
             await in_statistics_scope(as_app, lahore_only, function, outside.id, siblings)
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
         await as_app.fetch(function, tree.lahore.id, False)  # no scope set at all
+    # Lahore's siblings' table is Punjab's: outside a scope of Lahore alone.
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await in_statistics_scope(as_app, lahore_only, function, tree.lahore.id, True)
+    punjab = f"{{{tree.punjab.path}.*}}"
+    with_siblings = await in_statistics_scope(as_app, punjab, function, tree.lahore.id, True)
+    assert {row["place_code"] for row in with_siblings} >= {"PK-PB-LAHORE"}
 
     assert {row["place_code"] for row in inside} == {"PK-PB-LAHORE"}
     if function == INCIDENT_FUNCTION:

@@ -60,10 +60,12 @@ class DetentionDimension(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class StatisticsSubject:
-    """The jurisdiction asked about, and whether the caller gets exact counts there."""
+    """The jurisdiction asked about, whether the caller gets exact counts there, and whether the caller may
+    read figures of its parent (then a figure is protected in the table of its siblings)."""
 
     jurisdiction: Jurisdiction
     exact: bool
+    parent_readable: bool
 
 
 async def statistics_subject(
@@ -73,7 +75,12 @@ async def statistics_subject(
     jurisdiction = await jurisdiction_by_code(session, code)
     if jurisdiction is None or not may_read_statistics(principal, jurisdiction.path):
         raise NotFound("No such jurisdiction.", field="jurisdiction")
-    return StatisticsSubject(jurisdiction, statistics_are_exact(principal, jurisdiction.path))
+    parent_path = jurisdiction.path.rpartition(".")[0]
+    return StatisticsSubject(
+        jurisdiction,
+        statistics_are_exact(principal, jurisdiction.path),
+        bool(parent_path) and may_read_statistics(principal, parent_path),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +101,7 @@ def _plan_places(
         raise InvalidInput(f"Group by `level` or by {institution}, not both.", field="level")
     below = level is not None and level is not jurisdiction.level
     # Without exact rights the figure of one jurisdiction comes from the table of its siblings.
-    siblings = not subject.exact and not below and not by_institution
+    siblings = not subject.exact and not below and not by_institution and subject.parent_readable
     top = jurisdiction.parent_id if siblings and jurisdiction.parent_id is not None else jurisdiction.id
     return _Places(
         siblings=siblings,

@@ -86,7 +86,7 @@ async def programme_indicators(
     rows = await queries.programme_indicators(
         session,
         jurisdiction_id=jurisdiction.id,
-        siblings=not subject.exact,
+        siblings=not subject.exact and subject.parent_readable,
         programme_id=programme.id if programme is not None and subject.exact else None,
         by_programme=by_programme,
         first_day=request.first_day,
@@ -120,7 +120,8 @@ async def programme_indicators(
 
     hidden: dict[str, frozenset[Key]] = {}
     if not subject.exact and target in by_key:
-        top = jurisdiction.parent_id if jurisdiction.parent_id is not None else jurisdiction.id
+        siblings = subject.parent_readable and jurisdiction.parent_id is not None
+        top = jurisdiction.parent_id if siblings and jurisdiction.parent_id is not None else jurisdiction.id
         nesting = tables.nesting(((place_of(r), r.place.path) for r in rows), top)
 
         def table(figure: str) -> dict[Key, int]:
