@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # Statistics for callers without personal-data rights over the whole group: a count below this is
     # withheld (with enough other cells that it cannot be worked out).
     statistics_threshold: int = Field(default=5, ge=1, le=100)
+    # The largest table protected for one answer (cells at the level asked for, across the caller's whole
+    # statistics scope): protection is CPU work, and a finer grouping is mostly withheld anyway.
+    statistics_max_cells: int = Field(default=20_000, ge=1)
     # How often statistics changes recorded by case writes are folded into the rollup tables (seconds);
     # 0 turns it off (then run ``registry stats compact`` from a scheduler). Reads are exact either way.
     statistics_compact_interval_seconds: float = Field(default=2.0, ge=0)

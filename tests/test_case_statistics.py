@@ -299,3 +299,24 @@ async def test_analyst_gets_no_figures_below_district_level(
     response = await graphql.post(STATISTICS, {"j": "PK", "by": ["SEX"], "level": "COMMUNITY"}, token=token)
     assert response["data"] is None
     assert [error["extensions"] for error in response["errors"]] == [{"code": "VALIDATION", "field": "level"}]
+
+
+@pytest.mark.parametrize("settings", [make_settings(statistics_max_cells=5)], ids=["small limit"])
+async def test_a_table_too_large_to_protect_is_refused_before_it_is_protected(
+    world: World, tokens: TokenService, graphql: GraphQLClient
+) -> None:
+    # Every dimension at district level, by month: more cells than this deployment protects for one answer.
+    token = user_token(tokens, world.users["analyst"])
+    by = ["KIND", "STAGE", "RISK_LEVEL", "SEX", "AGE_BAND", "OPEN"]
+    response = await graphql.post(
+        STATISTICS, {"j": "PK", "by": by, "level": "DISTRICT", "period": "MONTH"}, token=token
+    )
+    assert response["data"] is None
+    assert [error["extensions"] for error in response["errors"]] == [
+        {"code": "VALIDATION", "field": "groupBy"}
+    ]
+    assert "cells protected" in response["errors"][0]["message"]
+    # The same as a district officer: exact counts need no protection, and no limit applies.
+    officer = user_token(tokens, world.users["lahore_officer"])
+    exact = await statistics(graphql, officer, "PK-PB-LAHORE", by=by, period="MONTH")
+    assert exact["disclosure"]["exact"] is True

@@ -56,7 +56,11 @@ async def case_statistics(
         opened_to=flt.opened.to if flt.opened else None,
     )
     result = await service.case_statistics(
-        ctx.session, ctx.principal, request, threshold=ctx.settings.statistics_threshold
+        ctx.session,
+        ctx.principal,
+        request,
+        threshold=ctx.settings.statistics_threshold,
+        max_cells=ctx.settings.statistics_max_cells,
     )
     return CaseStatistics(
         jurisdiction=Jurisdiction.from_row(result.jurisdiction),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
@@ -53,7 +54,12 @@ class CaseStatisticsResult:
 
 
 async def case_statistics(
-    session: AsyncSession, principal: Principal | None, request: CaseStatisticsRequest, *, threshold: int
+    session: AsyncSession,
+    principal: Principal | None,
+    request: CaseStatisticsRequest,
+    *,
+    threshold: int,
+    max_cells: int = 20_000,
 ) -> CaseStatisticsResult:
     jurisdiction = await jurisdiction_by_code(session, request.jurisdiction_code)
     if jurisdiction is None or principal is None or not may_read_statistics(principal, jurisdiction.path):
@@ -62,7 +68,7 @@ async def case_statistics(
         raise InvalidInput("`level` must be the jurisdiction's own level or below it.", field="level")
     if statistics_are_exact(principal, jurisdiction.path):
         return await _exact(session, jurisdiction, request, threshold)
-    return await _protected(session, principal, jurisdiction, request, threshold)
+    return await _protected(session, principal, jurisdiction, request, threshold, max_cells)
 
 
 async def _exact(
@@ -94,6 +100,7 @@ async def _protected(
     jurisdiction: Jurisdiction,
     request: CaseStatisticsRequest,
     threshold: int,
+    max_cells: int,
 ) -> CaseStatisticsResult:
     """Counts with small cells withheld. Neither a filter nor the jurisdiction asked about changes the
     table that is protected: that is the principal's whole statistics scope, down to the level asked for,
@@ -126,8 +133,14 @@ async def _protected(
     leaves: dict[tuple[Any, ...], int] = defaultdict(int)
     for key, count in (await queries.count_cases(session, query)).cells.items():
         leaves[(tree.leaf(key[0]), *key[1:-1], *((key[-1],) if unit else ()))] += count
+    if len(leaves) > max_cells:
+        raise InvalidInput(
+            f"These figures would need a table of {len(leaves):,} cells protected; group by fewer "
+            "dimensions, a longer period or a higher jurisdiction level.",
+            field="groupBy",
+        )
     depth = LEVEL_DEPTH[request.level or jurisdiction.level]
-    withheld = _withheld(leaves, tree, threshold)
+    withheld = await _withheld(leaves, tree, threshold)
     wanted = dict(only)
     period_range = (request.opened_from, request.opened_to) if filtered_unit else None
     cells: list[Cell] = []
@@ -157,11 +170,11 @@ async def _protected(
             repr(cell.period),
         )
     )
-    total = _total(leaves, tree, dimensions, only, filtered_unit, request, jurisdiction, threshold)
+    total = await _total(leaves, tree, dimensions, only, filtered_unit, request, jurisdiction, threshold)
     return CaseStatisticsResult(jurisdiction, False, threshold, total, cells)
 
 
-def _total(
+async def _total(
     leaves: dict[tuple[Any, ...], int],
     tree: LevelTree,
     dimensions: tuple[str, ...],
@@ -180,7 +193,7 @@ def _total(
         if filtered_unit and request.period:
             period = (periods.start_of(key[-1], periods.Unit(filtered_unit)),)
         coarse[(key[0], *(key[1 + i] for i in kept), *period)] += count
-    withheld = _withheld(coarse, tree, threshold)
+    withheld = await _withheld(coarse, tree, threshold)
     figure = (
         (LEVEL_DEPTH[jurisdiction.level], jurisdiction.id, False),
         *(only[dimensions[i]][0] for i in kept),
@@ -198,11 +211,13 @@ def _at_depth(leaves: dict[tuple[Any, ...], int], tree: LevelTree, depth: int) -
     return cells
 
 
-def _withheld(
+async def _withheld(
     leaves: dict[tuple[Any, ...], int], tree: LevelTree, threshold: int
 ) -> frozenset[tuple[Any, ...]]:
+    # In a worker thread: a large table takes a while to protect, and other requests keep being served.
     try:
-        return protect_tree_cached(
+        return await asyncio.to_thread(
+            protect_tree_cached,
             {key: count for key, count in leaves.items() if count > 0},
             threshold=threshold,
             nesting={0: cast("dict[Hashable, Hashable]", tree.parents(key[0] for key in leaves))},
