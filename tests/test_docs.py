@@ -33,6 +33,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.engine import URL
 from typer.testing import CliRunner
 
@@ -276,6 +277,32 @@ async def test_every_graphql_example_of_the_guide_gives_its_documented_answer(
             if value is not None and not (isinstance(value, dict) and value.get("errors"))
         }
     assert not wrong, "\n".join(wrong)
+
+
+async def test_the_python_client_of_the_integrators_guide_lists_every_open_case_it_may_see(
+    database: URL, app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # The guide's script, run as it is; only the HTTP transport is pointed at the app in this process.
+    script = next(
+        block.body
+        for block in fences((DOCS / "integrators.md").read_text(encoding="utf-8"))
+        if block.info == "python"
+    )
+    namespace: dict[str, Any] = {"__name__": "integrators_client"}
+    exec(compile(script, "docs/integrators.md", "exec"), namespace)  # noqa: S102 - our own guide's code
+    in_process = httpx.ASGITransport(app=app)
+
+    token = await namespace["access_token"](*create_client(database, "integrators.md"), transport=in_process)
+    cases = await namespace["open_cases"](token, transport=in_process)
+
+    count = await client.post(
+        "/graphql", json={"query": "{ cases(filter: {open: true}) { totalCount } }"}, headers=bearer(token)
+    )
+    total = count.json()["data"]["cases"]["totalCount"]
+    assert total > 100  # more than one page
+    assert len(cases) == total
+    assert len({case["caseNumber"] for case in cases}) == total
+    assert {case["jurisdiction"]["code"].startswith("PK-PB-LAHORE") for case in cases} == {True}
 
 
 def test_every_guide_has_runnable_examples() -> None:
