@@ -320,3 +320,21 @@ async def test_a_table_too_large_to_protect_is_refused_before_it_is_protected(
     officer = user_token(tokens, world.users["lahore_officer"])
     exact = await statistics(graphql, officer, "PK-PB-LAHORE", by=by, period="MONTH")
     assert exact["disclosure"]["exact"] is True
+
+
+async def test_an_analyst_filters_on_a_period_at_least_as_long_as_the_one_grouped_by(
+    world: World, tokens: TokenService, graphql: GraphQLClient
+) -> None:
+    token = user_token(tokens, world.users["analyst"])
+    one_month = {"opened": {"from": "2026-02-01", "to": "2026-02-28"}}
+    one_year = {"opened": {"from": "2026-01-01", "to": "2026-12-31"}}
+
+    refused = await graphql.post(STATISTICS, {"j": "PK", "period": "YEAR", "filter": one_month}, token=token)
+    months = await statistics(graphql, token, "PK", period="MONTH", filter=one_year)
+
+    assert refused["data"] is None
+    assert [error["extensions"] for error in refused["errors"]] == [
+        {"code": "VALIDATION", "field": "filter.opened"}
+    ]
+    assert months["cells"]
+    assert all(cell["period"].startswith("2026-") for cell in months["cells"])

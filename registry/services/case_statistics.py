@@ -22,8 +22,6 @@ from registry.statistics import periods
 from registry.statistics.levels import LevelTree
 from registry.statistics.suppression import UnprotectableError, protect_tree_cached
 
-PERIOD_MONTHS = {"MONTH": 1, "QUARTER": 3, "YEAR": 12}
-
 
 @dataclass(frozen=True, slots=True)
 class CaseStatisticsRequest:
@@ -109,7 +107,11 @@ async def _protected(
     only = request.only or {}
     filtered_unit = _refuse_differencing(only, request.opened_from, request.opened_to)
     unit = request.period or filtered_unit
-    if request.period and filtered_unit and PERIOD_MONTHS[filtered_unit] < PERIOD_MONTHS[request.period]:
+    if (
+        request.period
+        and filtered_unit
+        and not periods.finer_or_equal(periods.Unit(request.period), periods.Unit(filtered_unit))
+    ):
         raise InvalidInput(
             "Filter on a period at least as long as the one grouped by.", field="filter.opened"
         )
