@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     port: int = 8000
     db_pool_size: int = 16
     max_page_size: int = 100
+    # Answer the hot read operations through compiled plans instead of the resolvers (registry.fastpath);
+    # off, every operation runs through the resolvers (the reference the compiled path is tested against).
+    compiled_reads: bool = True
     # Tokens: ``iss`` and ``aud`` of the access tokens this deployment issues and accepts.
     token_issuer: str = "urn:registry:pk"  # noqa: S105 - an identifier, not a secret
     token_audience: str = "urn:registry:api"  # noqa: S105 - an identifier, not a secret

@@ -39,8 +39,24 @@ async def cases(
     filter: Annotated[CaseFilter | None, strawberry.argument(description=FILTER)] = None,
 ) -> Connection[Case]:
     context = info.context
+    flt = case_filter(filter)
+    visible = cases_open_to(context.principal, Permission.CASES_READ)
+    return await rows_connection(
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        maximum=context.settings.max_page_size,
+        page=partial(queries.cases_page, context.session, visible, flt),
+        count=partial(queries.count_cases, context.session, visible, flt),
+        wrap=Case.from_row,
+    )
+
+
+def case_filter(filter: CaseFilter | None) -> queries.CaseFilter:
+    """The query's filter from the argument (a malformed `assignedTo` ID is a bad input)."""
     given = filter or CaseFilter()
-    flt = queries.CaseFilter(
+    return queries.CaseFilter(
         kinds=given.kinds or (),
         stages=given.stages or (),
         risk_levels=given.risk_levels or (),
@@ -55,17 +71,6 @@ async def cases(
         opened_before=given.opened_before,
         closed_from=given.closed_from,
         closed_before=given.closed_before,
-    )
-    visible = cases_open_to(context.principal, Permission.CASES_READ)
-    return await rows_connection(
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-        maximum=context.settings.max_page_size,
-        page=partial(queries.cases_page, context.session, visible, flt),
-        count=partial(queries.count_cases, context.session, visible, flt),
-        wrap=Case.from_row,
     )
 
 

@@ -10,6 +10,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from registry.fastpath.extension import CompiledReads
 from registry.limits.extension import QueryLimits
 from registry.observability.operations import OperationMetrics
 from registry.resolvers import audit as audit_resolvers
@@ -146,5 +147,7 @@ def build_schema() -> strawberry.Schema:
             # Text the database cannot store is refused before anything runs.
             RefuseTextWithNul,
             RecordPersonalDataReads,
+            # Last: answers the operations it compiles, once every check above has let them through.
+            CompiledReads,
         ],
     )

@@ -1,0 +1,106 @@
+"""Cases with what their answer joins (child, the child's identity, institution, latest events), in one
+statement, as flat rows: the reads of the compiled path (:mod:`registry.fastpath`).
+
+The caller gives the statement choosing the cases (with the policy's visibility predicate, order and
+limit) and the predicates for the joined records; a record its predicate refuses comes back as nulls, as
+the resolvers' loaders find nothing. A case with events comes back once per event, newest first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Select, and_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.db.models import Case, CaseEvent, Child, ChildIdentity, Institution
+
+CASE_COLUMNS = (
+    Case.id,
+    Case.case_number,
+    Case.kind,
+    Case.stage,
+    Case.risk_level,
+    Case.version,
+    Case.opened_at,
+    Case.closed_at,
+    Case.child_id,
+    Case.institution_id,
+    Case.path,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Joins:
+    """What to join to each case. ``identity``: the identity columns where ``identity_visible`` admits
+    the child; ``events``: how many of the latest events (None: none)."""
+
+    child_visible: ColumnElement[bool] | None = None
+    identity_visible: ColumnElement[bool] | None = None
+    institution_visible: ColumnElement[bool] | None = None
+    events: int | None = None
+
+
+async def case_rows(
+    session: AsyncSession, cases: Select[Any], joins: Joins, *, descending: bool
+) -> Sequence[Row[Any]]:
+    """The cases ``cases`` selects (in id order, newest first when ``descending``) with ``joins``.
+    Columns: the case's by name; ``child_*``, ``identity_*``, ``institution_*``, ``event_*``."""
+    page = cases.with_only_columns(*CASE_COLUMNS).subquery("page")
+    columns: list[Any] = list(page.c)
+    joined: Any = page
+    if joins.child_visible is not None:
+        columns += [
+            Child.id.label("child_id_"),
+            Child.sex.label("child_sex"),
+            Child.birth_year.label("child_birth_year"),
+            Child.registered_on.label("child_registered_on"),
+            Child.version.label("child_version"),
+            Child.path.label("child_path"),
+            Child.identity_restricted.label("child_identity_restricted"),
+        ]
+        joined = joined.outerjoin(Child, and_(Child.id == page.c.child_id, joins.child_visible))
+        if joins.identity_visible is not None:
+            columns += [
+                ChildIdentity.child_id.label("identity_child_id"),
+                ChildIdentity.full_name.label("identity_full_name"),
+                ChildIdentity.date_of_birth.label("identity_date_of_birth"),
+            ]
+            joined = joined.outerjoin(
+                ChildIdentity, and_(ChildIdentity.child_id == Child.id, joins.identity_visible)
+            )
+    if joins.institution_visible is not None:
+        columns += [
+            Institution.id.label("institution_id_"),
+            Institution.code.label("institution_code"),
+            Institution.name.label("institution_name"),
+            Institution.type.label("institution_type"),
+            Institution.capacity.label("institution_capacity"),
+            Institution.active.label("institution_active"),
+            Institution.version.label("institution_version"),
+        ]
+        joined = joined.outerjoin(
+            Institution, and_(Institution.id == page.c.institution_id, joins.institution_visible)
+        )
+    order: list[Any] = [page.c.id.desc() if descending else page.c.id.asc()]
+    if joins.events is not None:
+        latest = (
+            select(
+                CaseEvent.id.label("event_id"),
+                CaseEvent.type.label("event_type"),
+                CaseEvent.occurred_at.label("event_occurred_at"),
+                CaseEvent.from_stage.label("event_from_stage"),
+                CaseEvent.to_stage.label("event_to_stage"),
+            )
+            .where(CaseEvent.case_id == page.c.id)
+            .order_by(CaseEvent.occurred_at.desc(), CaseEvent.id.desc())
+            .limit(joins.events)
+            .lateral("latest")
+        )
+        columns += list(latest.c)
+        joined = joined.outerjoin(latest, true())
+        order += [latest.c.event_occurred_at.desc(), latest.c.event_id.desc()]
+    result = await session.execute(select(*columns).select_from(joined).order_by(*order))
+    return result.all()

@@ -1,0 +1,397 @@
+"""Running a plan: the rows of each root field in one statement, then the answer as plain values.
+
+Every rule is the resolvers' own, called here the same way: the policy's visibility predicates
+(:mod:`registry.auth.policy`), the same filter, page and cursor rules (:mod:`registry.schema.relay`), the same
+identity rule and audit notes. A request this cannot answer as the resolvers would (a bad argument, a
+cursor or ID that is not valid, another type's ID) raises :class:`NotCompiled` before anything is noted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import GraphQLError, GraphQLSchema, located_error
+from graphql.execution.values import VariableValues, get_argument_values
+from sqlalchemy import Row, select
+from strawberry import relay
+from strawberry.utils.str_converters import to_snake_case
+
+from registry.auth.permissions import Permission
+from registry.auth.policy import (
+    CaseInCharge,
+    can,
+    can_see_identity,
+    cases_open_to,
+    child_filter,
+    scope_filter,
+)
+from registry.db.models import Case as CaseRow
+from registry.db.models import CaseKind, Child, Institution
+from registry.db.models.children import age_band
+from registry.db.queries import case_rows
+from registry.db.queries import cases as case_queries
+from registry.db.queries.paging import Keyset, apply_keyset, in_list_order
+from registry.errors import PersonalDataWithheld, RegistryError
+from registry.fastpath.plan import TYPENAME, Field, NotCompiled, Plan, Selection
+from registry.resolvers.cases import case_filter
+from registry.schema.cases import MAX_EVENTS, CaseFilter
+from registry.schema.context import Context
+from registry.schema.relay import decode_cursor, encode_cursor, page_size, row_id
+
+Path = list[str | int]
+# How each leaf field's value comes from a flat row.
+Leaves = dict[str, Callable[[Any], Any]]
+Json = dict[str, Any]
+
+
+def _enum(value: enum.Enum | None) -> str | None:
+    return None if value is None else value.name
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+# Leaves: response value from a flat row (prefix: the row's columns of that record).
+CASE_LEAVES: Leaves = {
+    "id": lambda r: relay.to_base64("Case", r.id),
+    "caseNumber": lambda r: r.case_number,
+    "kind": lambda r: r.kind.name,
+    "stage": lambda r: r.stage.name,
+    "riskLevel": lambda r: r.risk_level.name,
+    "version": lambda r: r.version,
+    "openedAt": lambda r: r.opened_at.isoformat(),
+    "closedAt": lambda r: _iso(r.closed_at),
+}
+CHILD_LEAVES: Leaves = {
+    "id": lambda r: relay.to_base64("Child", r.child_id_),
+    "sex": lambda r: r.child_sex.name,
+    "registeredOn": lambda r: r.child_registered_on.isoformat(),
+    "version": lambda r: r.child_version,
+}
+INSTITUTION_LEAVES: Leaves = {
+    "id": lambda r: relay.to_base64("Institution", r.institution_id_),
+    "code": lambda r: r.institution_code,
+    "name": lambda r: r.institution_name,
+    "type": lambda r: r.institution_type.name,
+    "capacity": lambda r: r.institution_capacity,
+    "active": lambda r: r.institution_active,
+    "version": lambda r: r.institution_version,
+}
+EVENT_LEAVES: Leaves = {
+    "type": lambda r: r.event_type.name,
+    "occurredAt": lambda r: r.event_occurred_at.isoformat(),
+    "fromStage": lambda r: _enum(r.event_from_stage),
+    "toStage": lambda r: _enum(r.event_to_stage),
+}
+IDENTITY_FIELDS = {"fullName": "identity_full_name", "dateOfBirth": "identity_date_of_birth"}
+WITHHELD = "Personal data withheld: you may not see this child's identity."
+
+
+@dataclass
+class Answer:
+    """One request's answer being built: its errors, and the personal data it will have returned."""
+
+    context: Context
+    schema: GraphQLSchema
+    variables: VariableValues
+    errors: list[GraphQLError] = field(default_factory=list)
+    # Children whose identity the policy lets this request show.
+    shown: set[int] = field(default_factory=set)
+    # (child id -> path) of each identity shown, noted in the audit trail once the answer is complete.
+    identities: dict[int, str] = field(default_factory=dict)
+    today: dt.date = field(default_factory=dt.date.today)
+
+    def arguments(self, type_name: str, item: Field) -> dict[str, Any]:
+        type_ = self.schema.get_type(type_name)
+        definition = type_.fields[item.name]  # type: ignore[union-attr]
+        return get_argument_values(definition, item.nodes[0], self.variables)
+
+
+async def run(
+    plan: Plan, context: Context, schema: GraphQLSchema, variables: VariableValues
+) -> tuple[Json, list[GraphQLError]]:
+    """The answer's ``data`` and its errors (personal data withheld)."""
+    answer = Answer(context, schema, variables)
+    data: Json = {}
+    for item in plan.root.fields:
+        if item.name == TYPENAME:
+            data[item.key] = "Query"
+        elif item.name == "cases":
+            data[item.key] = await _cases(answer, item)
+        else:
+            data[item.key] = await _node(answer, item)
+    for child_id, path in answer.identities.items():
+        context.audit.note_personal_data("children", child_id, path=path, child_id=child_id, what="identity")
+    return data, answer.errors
+
+
+# --- root fields ------------------------------------------------------------------------------------------
+
+
+async def _cases(answer: Answer, item: Field) -> Json:
+    arguments = answer.arguments("Query", item)
+    first, last = arguments["first"], arguments["last"]
+    after, before = arguments["after"], arguments["before"]
+    try:
+        if first is not None and last is not None:
+            raise NotCompiled("first and last")
+        backwards = last is not None
+        maximum = answer.context.settings.max_page_size
+        size = page_size(last if backwards else first, maximum=maximum)
+        keyset = Keyset(
+            limit=size + 1,
+            after=decode_cursor(after) if after is not None else None,
+            before=decode_cursor(before, field="before") if before is not None else None,
+            backwards=backwards,
+        )
+        given = arguments["filter"]
+        flt = case_filter(CaseFilter(**_python_names(given)) if given is not None else None)
+    except RegistryError as refused:
+        raise NotCompiled("refused argument") from refused
+    assert item.selection is not None
+    edges = item.selection.get("edges")
+    node = edges.selection.get("node") if edges is not None and edges.selection is not None else None
+    visible = cases_open_to(answer.context.principal, Permission.CASES_READ)
+    statement = apply_keyset(case_queries._filtered(visible, flt), CaseRow.id, keyset, descending=True)
+    ascending = keyset.backwards  # the list is newest first; backwards pages are read oldest first
+    rows: list[list[Row[Any]]] = []
+    if edges is not None or item.selection.get("pageInfo") is not None:
+        found = await _case_rows(
+            answer, statement, node.selection if node else None, descending=not ascending
+        )
+        rows = in_list_order(found, keyset)
+    more = len(rows) > size
+    window = rows[-size:] if backwards and more else rows[:size]
+    if size == 0:
+        window = []
+    groups = await _with_identities(answer, window, node.selection if node else None)
+    values: Json = {}
+    for part in item.selection.fields:
+        if part.name == TYPENAME:
+            values[part.key] = "CaseConnection"
+        elif part.name == "totalCount":
+            values[part.key] = await case_queries.count_cases(answer.context.session, visible, flt)
+        elif part.name == "edges":
+            assert part.selection is not None
+            values[part.key] = [
+                _edge(answer, part.selection, group, [item.key, part.key, index])
+                for index, group in enumerate(groups)
+            ]
+        else:
+            assert part.selection is not None
+            start = groups[0][0].id if groups else None
+            end = groups[-1][0].id if groups else None
+            values[part.key] = _page_info(
+                part.selection,
+                has_next=keyset.before is not None if backwards else more,
+                has_previous=more if backwards else keyset.after is not None,
+                start=encode_cursor(start) if start is not None else None,
+                end=encode_cursor(end) if end is not None else None,
+            )
+    return values
+
+
+async def _node(answer: Answer, item: Field) -> Json | None:
+    global_id = answer.arguments("Query", item)["id"]
+    try:
+        parsed = relay.GlobalID.from_id(global_id)
+    except (ValueError, relay.GlobalIDValueError):
+        raise NotCompiled("not a global ID") from None
+    case_id = row_id(parsed.node_id)
+    if parsed.type_name != "Case" or case_id is None:
+        raise NotCompiled("not a case")
+    assert item.selection is not None
+    visible = cases_open_to(answer.context.principal, Permission.CASES_READ)
+    statement = select(CaseRow).where(CaseRow.id == case_id, visible)
+    groups = await _with_identities(
+        answer, await _case_rows(answer, statement, item.selection, descending=True), item.selection
+    )
+    if not groups:
+        return None
+    return _case(answer, item.selection, groups[0], [item.key])
+
+
+# --- reading ----------------------------------------------------------------------------------------------
+
+
+async def _case_rows(
+    answer: Answer, statement: Any, selection: Selection | None, *, descending: bool
+) -> list[list[Row[Any]]]:
+    """Rows grouped by case (a case with events has one row per event), in the statement's order."""
+    principal = answer.context.principal
+    joins = case_rows.Joins()
+    if selection is not None:
+        child = selection.get("child")
+        events = selection.get("events")
+        last = None
+        if events is not None:
+            last = answer.arguments("Case", events)["last"]
+            if not 0 <= last <= MAX_EVENTS:
+                raise NotCompiled("events(last) out of range")
+        identity = (
+            child is not None
+            and child.selection is not None
+            and bool(child.selection.names() & IDENTITY_FIELDS.keys())
+        )
+        joins = case_rows.Joins(
+            child_visible=(
+                child_filter(principal, Permission.CHILDREN_READ, Child.path, Child.id) if child else None
+            ),
+            identity_visible=scope_filter(principal, Permission.PII_READ, Child.path) if identity else None,
+            institution_visible=(
+                scope_filter(principal, Permission.JURISDICTIONS_READ, Institution.path)
+                if selection.get("institution")
+                else None
+            ),
+            events=last,
+        )
+    found = await case_rows.case_rows(answer.context.session, statement, joins, descending=descending)
+    groups: list[list[Row[Any]]] = []
+    for row in found:
+        if groups and groups[-1][0].id == row.id:
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    return groups
+
+
+async def _with_identities(
+    answer: Answer, groups: list[list[Row[Any]]], selection: Selection | None
+) -> list[list[Row[Any]]]:
+    """``groups``, after deciding whose identity may be shown (``answer.shown``): ``pii:read``
+    over the child, and for a restricted identity the cases in charge, as the resolvers decide."""
+    child = selection.get("child") if selection is not None else None
+    if child is None or child.selection is None or not (child.selection.names() & IDENTITY_FIELDS.keys()):
+        return groups
+    principal = answer.context.principal
+    restricted = sorted(
+        {
+            group[0].child_id_
+            for group in groups
+            if group[0].child_id_ is not None
+            and group[0].child_identity_restricted
+            and can(principal, Permission.PII_READ, group[0].child_path)
+        }
+    )
+    in_charge: dict[int, list[CaseInCharge]] = {}
+    if restricted:
+        visible = cases_open_to(principal, Permission.CASES_READ)
+        cases = await case_queries.cases_by_child_ids(answer.context.session, visible, restricted)
+        in_charge = {
+            child_id: [
+                CaseInCharge(c.path, c.kind is CaseKind.CHILD_IN_CONFLICT_WITH_LAW, c.assigned_to_id)
+                for c in rows
+            ]
+            for child_id, rows in cases.items()
+        }
+    for group in groups:
+        row = group[0]
+        if row.child_id_ is not None and can_see_identity(
+            principal,
+            row.child_path,
+            restricted=row.child_identity_restricted,
+            cases=in_charge.get(row.child_id_, ()),
+        ):
+            answer.shown.add(row.child_id_)
+    return groups
+
+
+# --- building the answer ----------------------------------------------------------------------------------
+
+
+def _edge(answer: Answer, selection: Selection, group: list[Row[Any]], path: Path) -> Json:
+    values: Json = {}
+    for part in selection.fields:
+        if part.name == TYPENAME:
+            values[part.key] = "CaseEdge"
+        elif part.name == "cursor":
+            values[part.key] = encode_cursor(group[0].id)
+        else:
+            assert part.selection is not None
+            values[part.key] = _case(answer, part.selection, group, [*path, part.key])
+    return values
+
+
+def _page_info(
+    selection: Selection, *, has_next: bool, has_previous: bool, start: str | None, end: str | None
+) -> Json:
+    known = {
+        TYPENAME: "PageInfo",
+        "hasNextPage": has_next,
+        "hasPreviousPage": has_previous,
+        "startCursor": start,
+        "endCursor": end,
+    }
+    return {part.key: known[part.name] for part in selection.fields}
+
+
+def _case(answer: Answer, selection: Selection, group: list[Row[Any]], path: Path) -> Json:
+    row = group[0]
+    values: Json = {}
+    for part in selection.fields:
+        name = part.name
+        if name == TYPENAME:
+            values[part.key] = "Case"
+        elif name in CASE_LEAVES:
+            values[part.key] = CASE_LEAVES[name](row)
+        elif name == "child":
+            assert part.selection is not None
+            values[part.key] = (
+                _child(answer, part, row, [*path, part.key]) if row.child_id_ is not None else None
+            )
+        elif name == "institution":
+            assert part.selection is not None
+            values[part.key] = (
+                _leaves(part.selection, "Institution", INSTITUTION_LEAVES, row)
+                if row.institution_id_ is not None
+                else None
+            )
+        else:
+            assert part.selection is not None
+            values[part.key] = [
+                _leaves(part.selection, "CaseEvent", EVENT_LEAVES, event)
+                for event in group
+                if event.event_id is not None
+            ]
+    return values
+
+
+def _child(answer: Answer, item: Field, row: Row[Any], path: Path) -> Json:
+    assert item.selection is not None
+    values: Json = {}
+    for part in item.selection.fields:
+        name = part.name
+        if name == TYPENAME:
+            values[part.key] = "Child"
+        elif name == "ageBand":
+            values[part.key] = age_band(row.child_birth_year, answer.today).name
+        elif name in IDENTITY_FIELDS:
+            if row.child_id_ not in answer.shown:
+                answer.errors.append(
+                    located_error(PersonalDataWithheld(WITHHELD), list(part.nodes), [*path, part.key])
+                )
+                values[part.key] = None
+                continue
+            if row.identity_child_id is not None:
+                answer.identities[row.child_id_] = row.child_path
+            value = getattr(row, IDENTITY_FIELDS[name])
+            values[part.key] = value.isoformat() if isinstance(value, dt.date) else value
+        else:
+            values[part.key] = CHILD_LEAVES[name](row)
+    return values
+
+
+def _leaves(selection: Selection, type_name: str, leaves: Leaves, row: Row[Any]) -> Json:
+    return {
+        part.key: type_name if part.name == TYPENAME else leaves[part.name](row) for part in selection.fields
+    }
+
+
+def _python_names(given: dict[str, Any]) -> dict[str, Any]:
+    """An input's coerced value (GraphQL names) as keyword arguments of its Strawberry class."""
+    return {to_snake_case(name): value for name, value in given.items()}
