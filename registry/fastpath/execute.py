@@ -9,14 +9,17 @@ cursor or ID that is not valid, another type's ID) raises :class:`NotCompiled` b
 from __future__ import annotations
 
 import datetime as dt
-import enum
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
+import asyncpg
 from graphql import GraphQLError, GraphQLSchema, located_error
 from graphql.execution.values import VariableValues, get_argument_values
-from sqlalchemy import Row, select
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.engine import Dialect
 from strawberry import relay
 from strawberry.utils.str_converters import to_snake_case
 
@@ -29,6 +32,8 @@ from registry.auth.policy import (
     child_filter,
     scope_filter,
 )
+from registry.auth.principal import Principal
+from registry.db import raw
 from registry.db.models import Case as CaseRow
 from registry.db.models import CaseKind, Child, Institution
 from registry.db.models.children import age_band
@@ -48,45 +53,42 @@ Leaves = dict[str, Callable[[Any], Any]]
 Json = dict[str, Any]
 
 
-def _enum(value: enum.Enum | None) -> str | None:
-    return None if value is None else value.name
-
-
 def _iso(value: dt.date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
 # Leaves: response value from a flat row (prefix: the row's columns of that record).
+# Enumerations come from the driver as their PostgreSQL labels, which are the GraphQL values.
 CASE_LEAVES: Leaves = {
-    "id": lambda r: relay.to_base64("Case", r.id),
-    "caseNumber": lambda r: r.case_number,
-    "kind": lambda r: r.kind.name,
-    "stage": lambda r: r.stage.name,
-    "riskLevel": lambda r: r.risk_level.name,
-    "version": lambda r: r.version,
-    "openedAt": lambda r: r.opened_at.isoformat(),
-    "closedAt": lambda r: _iso(r.closed_at),
+    "id": lambda r: relay.to_base64("Case", r["id"]),
+    "caseNumber": lambda r: r["case_number"],
+    "kind": lambda r: r["kind"],
+    "stage": lambda r: r["stage"],
+    "riskLevel": lambda r: r["risk_level"],
+    "version": lambda r: r["version"],
+    "openedAt": lambda r: r["opened_at"].isoformat(),
+    "closedAt": lambda r: _iso(r["closed_at"]),
 }
 CHILD_LEAVES: Leaves = {
-    "id": lambda r: relay.to_base64("Child", r.child_id_),
-    "sex": lambda r: r.child_sex.name,
-    "registeredOn": lambda r: r.child_registered_on.isoformat(),
-    "version": lambda r: r.child_version,
+    "id": lambda r: relay.to_base64("Child", r["child_id_"]),
+    "sex": lambda r: r["child_sex"],
+    "registeredOn": lambda r: r["child_registered_on"].isoformat(),
+    "version": lambda r: r["child_version"],
 }
 INSTITUTION_LEAVES: Leaves = {
-    "id": lambda r: relay.to_base64("Institution", r.institution_id_),
-    "code": lambda r: r.institution_code,
-    "name": lambda r: r.institution_name,
-    "type": lambda r: r.institution_type.name,
-    "capacity": lambda r: r.institution_capacity,
-    "active": lambda r: r.institution_active,
-    "version": lambda r: r.institution_version,
+    "id": lambda r: relay.to_base64("Institution", r["institution_id_"]),
+    "code": lambda r: r["institution_code"],
+    "name": lambda r: r["institution_name"],
+    "type": lambda r: r["institution_type"],
+    "capacity": lambda r: r["institution_capacity"],
+    "active": lambda r: r["institution_active"],
+    "version": lambda r: r["institution_version"],
 }
 EVENT_LEAVES: Leaves = {
-    "type": lambda r: r.event_type.name,
-    "occurredAt": lambda r: r.event_occurred_at.isoformat(),
-    "fromStage": lambda r: _enum(r.event_from_stage),
-    "toStage": lambda r: _enum(r.event_to_stage),
+    "type": lambda r: r["event_type"],
+    "occurredAt": lambda r: r["event_occurred_at"].isoformat(),
+    "fromStage": lambda r: r["event_from_stage"],
+    "toStage": lambda r: r["event_to_stage"],
 }
 IDENTITY_FIELDS = {"fullName": "identity_full_name", "dateOfBirth": "identity_date_of_birth"}
 WITHHELD = "Personal data withheld: you may not see this child's identity."
@@ -156,36 +158,32 @@ async def _cases(answer: Answer, item: Field) -> Json:
     assert item.selection is not None
     edges = item.selection.get("edges")
     node = edges.selection.get("node") if edges is not None and edges.selection is not None else None
-    visible = cases_open_to(answer.context.principal, Permission.CASES_READ)
-    statement = apply_keyset(case_queries._filtered(visible, flt), CaseRow.id, keyset, descending=True)
-    ascending = keyset.backwards  # the list is newest first; backwards pages are read oldest first
-    rows: list[list[Row[Any]]] = []
+    selection = node.selection if node is not None else None
+    rows: list[list[asyncpg.Record]] = []
     if edges is not None or item.selection.get("pageInfo") is not None:
-        found = await _case_rows(
-            answer, statement, node.selection if node else None, descending=not ascending
-        )
-        rows = in_list_order(found, keyset)
+        rows = in_list_order(await _page(answer, flt, keyset, selection), keyset)
     more = len(rows) > size
     window = rows[-size:] if backwards and more else rows[:size]
     if size == 0:
         window = []
-    groups = await _with_identities(answer, window, node.selection if node else None)
+    await _decide_identities(answer, window, selection)
     values: Json = {}
     for part in item.selection.fields:
         if part.name == TYPENAME:
             values[part.key] = "CaseConnection"
         elif part.name == "totalCount":
+            visible = cases_open_to(answer.context.principal, Permission.CASES_READ)
             values[part.key] = await case_queries.count_cases(answer.context.session, visible, flt)
         elif part.name == "edges":
             assert part.selection is not None
             values[part.key] = [
                 _edge(answer, part.selection, group, [item.key, part.key, index])
-                for index, group in enumerate(groups)
+                for index, group in enumerate(window)
             ]
         else:
             assert part.selection is not None
-            start = groups[0][0].id if groups else None
-            end = groups[-1][0].id if groups else None
+            start = window[0][0]["id"] if window else None
+            end = window[-1][0]["id"] if window else None
             values[part.key] = _page_info(
                 part.selection,
                 has_next=keyset.before is not None if backwards else more,
@@ -206,11 +204,16 @@ async def _node(answer: Answer, item: Field) -> Json | None:
     if parsed.type_name != "Case" or case_id is None:
         raise NotCompiled("not a case")
     assert item.selection is not None
-    visible = cases_open_to(answer.context.principal, Permission.CASES_READ)
-    statement = select(CaseRow).where(CaseRow.id == case_id, visible)
-    groups = await _with_identities(
-        answer, await _case_rows(answer, statement, item.selection, descending=True), item.selection
-    )
+    principal = answer.context.principal
+    joins, shape = _joins(answer, item.selection)
+
+    def build() -> Select[Any]:
+        visible = cases_open_to(principal, Permission.CASES_READ)
+        chosen = select(CaseRow).where(CaseRow.id == bindparam("fp_case_id", required=False), visible)
+        return case_rows.case_rows(chosen, joins(), descending=True)
+
+    groups = await _grouped(answer, ("node", shape), build, {"fp_case_id": case_id})
+    await _decide_identities(answer, groups, item.selection)
     if not groups:
         return None
     return _case(answer, item.selection, groups[0], [item.key])
@@ -219,63 +222,179 @@ async def _node(answer: Answer, item: Field) -> Json | None:
 # --- reading ----------------------------------------------------------------------------------------------
 
 
-async def _case_rows(
-    answer: Answer, statement: Any, selection: Selection | None, *, descending: bool
-) -> list[list[Row[Any]]]:
-    """Rows grouped by case (a case with events has one row per event), in the statement's order."""
+async def _page(
+    answer: Answer, flt: case_queries.CaseFilter, keyset: Keyset, selection: Selection | None
+) -> list[list[asyncpg.Record]]:
+    """The page's rows (one more than the page), in the keyset's order, grouped by case."""
     principal = answer.context.principal
-    joins = case_rows.Joins()
-    if selection is not None:
-        child = selection.get("child")
-        events = selection.get("events")
-        last = None
-        if events is not None:
-            last = answer.arguments("Case", events)["last"]
-            if not 0 <= last <= MAX_EVENTS:
-                raise NotCompiled("events(last) out of range")
-        identity = (
-            child is not None
-            and child.selection is not None
-            and bool(child.selection.names() & IDENTITY_FIELDS.keys())
+    bound, filter_shape, given = _bound_filter(flt)
+    # Cursor values are bound per request; whether there are any, and the page size, shape the statement.
+    if keyset.after is not None:
+        given["fp_after"] = keyset.after
+    if keyset.before is not None:
+        given["fp_before"] = keyset.before
+    bound_keyset = Keyset(
+        limit=keyset.limit,
+        after=cast(int, bindparam("fp_after", required=False)) if keyset.after is not None else None,
+        before=cast(int, bindparam("fp_before", required=False)) if keyset.before is not None else None,
+        backwards=keyset.backwards,
+    )
+    keyset_shape = (keyset.limit, keyset.after is not None, keyset.before is not None, keyset.backwards)
+    joins, joins_shape = _joins(answer, selection)
+
+    def build() -> Select[Any]:
+        visible = cases_open_to(principal, Permission.CASES_READ)
+        chosen = apply_keyset(
+            case_queries._filtered(visible, bound), CaseRow.id, bound_keyset, descending=True
         )
-        joins = case_rows.Joins(
+        # The list is newest first; a backwards page is read oldest first.
+        return case_rows.case_rows(chosen, joins(), descending=not keyset.backwards)
+
+    return await _grouped(answer, ("cases", filter_shape, keyset_shape, joins_shape), build, given)
+
+
+def _joins(answer: Answer, selection: Selection | None) -> tuple[Callable[[], case_rows.Joins], Hashable]:
+    """What to join to the cases (made when the statement is built) and its shape."""
+    principal = answer.context.principal
+    if selection is None:
+        return case_rows.Joins, ()
+    child = selection.get("child")
+    events = selection.get("events")
+    last = None
+    if events is not None:
+        last = answer.arguments("Case", events)["last"]
+        if not 0 <= last <= MAX_EVENTS:
+            raise NotCompiled("events(last) out of range")
+    identity = (
+        child is not None
+        and child.selection is not None
+        and bool(child.selection.names() & IDENTITY_FIELDS.keys())
+    )
+    institution = selection.get("institution") is not None
+
+    def joins() -> case_rows.Joins:
+        return case_rows.Joins(
             child_visible=(
                 child_filter(principal, Permission.CHILDREN_READ, Child.path, Child.id) if child else None
             ),
             identity_visible=scope_filter(principal, Permission.PII_READ, Child.path) if identity else None,
             institution_visible=(
                 scope_filter(principal, Permission.JURISDICTIONS_READ, Institution.path)
-                if selection.get("institution")
+                if institution
                 else None
             ),
             events=last,
         )
-    found = await case_rows.case_rows(answer.context.session, statement, joins, descending=descending)
-    groups: list[list[Row[Any]]] = []
-    for row in found:
-        if groups and groups[-1][0].id == row.id:
+
+    return joins, (child is not None, identity, institution, last)
+
+
+async def _grouped(
+    answer: Answer, shape: Hashable, build: Callable[[], Select[Any]], given: dict[str, Any]
+) -> list[list[asyncpg.Record]]:
+    """Rows of the statement ``build`` makes (compiled once per shape and principal), grouped by case (a
+    case with events has one row per event), in the statement's order."""
+    session = answer.context.session
+    statement = _STATEMENTS.get(
+        (shape, _principal_key(answer.context.principal)), build, raw.dialect_of(session)
+    )
+    groups: list[list[asyncpg.Record]] = []
+    for row in await raw.fetch(session, statement, given):
+        if groups and groups[-1][0]["id"] == row["id"]:
             groups[-1].append(row)
         else:
             groups.append([row])
     return groups
 
 
-async def _with_identities(
-    answer: Answer, groups: list[list[Row[Any]]], selection: Selection | None
-) -> list[list[Row[Any]]]:
-    """``groups``, after deciding whose identity may be shown (``answer.shown``): ``pii:read``
-    over the child, and for a restricted identity the cases in charge, as the resolvers decide."""
+def _principal_key(principal: Principal | None) -> Hashable:
+    """What the policy's predicates depend on."""
+    return None if principal is None else (principal.kind, principal.id, principal.grants)
+
+
+def _bound_filter(
+    flt: case_queries.CaseFilter,
+) -> tuple[case_queries.CaseFilter, Hashable, dict[str, Any]]:
+    """The filter with each value a bind parameter, its shape (which conditions, how many values in each
+    list, and the flags), and the values by bind name."""
+    given: dict[str, Any] = {}
+
+    def one(name: str, value: Any) -> Any:
+        if value is None:
+            return None
+        given[f"fp_{name}"] = value
+        return bindparam(f"fp_{name}", required=False)
+
+    def many(name: str, values: Sequence[Any]) -> list[Any]:
+        return [one(f"{name}_{index}", value) for index, value in enumerate(values)]
+
+    bound = case_queries.CaseFilter(
+        kinds=many("kind", flt.kinds),
+        stages=many("stage", flt.stages),
+        risk_levels=many("risk", flt.risk_levels),
+        within_code=one("within_code", flt.within_code),
+        levels=many("level", flt.levels),
+        open=flt.open,
+        assigned_to_id=one("assigned_to_id", flt.assigned_to_id),
+        unassigned=flt.unassigned,
+        opened_from=one("opened_from", flt.opened_from),
+        opened_before=one("opened_before", flt.opened_before),
+        closed_from=one("closed_from", flt.closed_from),
+        closed_before=one("closed_before", flt.closed_before),
+    )
+    shape = (
+        len(flt.kinds),
+        len(flt.stages),
+        len(flt.risk_levels),
+        len(flt.levels),
+        flt.open,
+        flt.unassigned,
+        *(name for name in given if not name[-1].isdigit()),
+    )
+    return bound, shape, given
+
+
+class _Statements:
+    """Compiled statements by shape and principal, the least recently used forgotten first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.statements: OrderedDict[Hashable, raw.CompiledStatement] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], Select[Any]], dialect: Dialect) -> raw.CompiledStatement:
+        with self.lock:
+            found = self.statements.get(key)
+            if found is not None:
+                self.statements.move_to_end(key)
+                return found
+        found = raw.compile_statement(build(), dialect)
+        with self.lock:
+            self.statements[key] = found
+            while len(self.statements) > self.size:
+                self.statements.popitem(last=False)
+        return found
+
+
+_STATEMENTS = _Statements(size=4096)
+
+
+async def _decide_identities(
+    answer: Answer, groups: list[list[asyncpg.Record]], selection: Selection | None
+) -> None:
+    """Whose identity may be shown (``answer.shown``): ``pii:read`` over the child, and for a restricted
+    identity the cases in charge, as the resolvers decide."""
     child = selection.get("child") if selection is not None else None
     if child is None or child.selection is None or not (child.selection.names() & IDENTITY_FIELDS.keys()):
-        return groups
+        return
     principal = answer.context.principal
     restricted = sorted(
         {
-            group[0].child_id_
+            group[0]["child_id_"]
             for group in groups
-            if group[0].child_id_ is not None
-            and group[0].child_identity_restricted
-            and can(principal, Permission.PII_READ, group[0].child_path)
+            if group[0]["child_id_"] is not None
+            and group[0]["child_identity_restricted"]
+            and can(principal, Permission.PII_READ, group[0]["child_path"])
         }
     )
     in_charge: dict[int, list[CaseInCharge]] = {}
@@ -291,26 +410,25 @@ async def _with_identities(
         }
     for group in groups:
         row = group[0]
-        if row.child_id_ is not None and can_see_identity(
+        if row["child_id_"] is not None and can_see_identity(
             principal,
-            row.child_path,
-            restricted=row.child_identity_restricted,
-            cases=in_charge.get(row.child_id_, ()),
+            row["child_path"],
+            restricted=row["child_identity_restricted"],
+            cases=in_charge.get(row["child_id_"], ()),
         ):
-            answer.shown.add(row.child_id_)
-    return groups
+            answer.shown.add(row["child_id_"])
 
 
 # --- building the answer ----------------------------------------------------------------------------------
 
 
-def _edge(answer: Answer, selection: Selection, group: list[Row[Any]], path: Path) -> Json:
+def _edge(answer: Answer, selection: Selection, group: list[asyncpg.Record], path: Path) -> Json:
     values: Json = {}
     for part in selection.fields:
         if part.name == TYPENAME:
             values[part.key] = "CaseEdge"
         elif part.name == "cursor":
-            values[part.key] = encode_cursor(group[0].id)
+            values[part.key] = encode_cursor(group[0]["id"])
         else:
             assert part.selection is not None
             values[part.key] = _case(answer, part.selection, group, [*path, part.key])
@@ -330,7 +448,7 @@ def _page_info(
     return {part.key: known[part.name] for part in selection.fields}
 
 
-def _case(answer: Answer, selection: Selection, group: list[Row[Any]], path: Path) -> Json:
+def _case(answer: Answer, selection: Selection, group: list[asyncpg.Record], path: Path) -> Json:
     row = group[0]
     values: Json = {}
     for part in selection.fields:
@@ -342,13 +460,13 @@ def _case(answer: Answer, selection: Selection, group: list[Row[Any]], path: Pat
         elif name == "child":
             assert part.selection is not None
             values[part.key] = (
-                _child(answer, part, row, [*path, part.key]) if row.child_id_ is not None else None
+                _child(answer, part, row, [*path, part.key]) if row["child_id_"] is not None else None
             )
         elif name == "institution":
             assert part.selection is not None
             values[part.key] = (
                 _leaves(part.selection, "Institution", INSTITUTION_LEAVES, row)
-                if row.institution_id_ is not None
+                if row["institution_id_"] is not None
                 else None
             )
         else:
@@ -356,12 +474,12 @@ def _case(answer: Answer, selection: Selection, group: list[Row[Any]], path: Pat
             values[part.key] = [
                 _leaves(part.selection, "CaseEvent", EVENT_LEAVES, event)
                 for event in group
-                if event.event_id is not None
+                if event["event_id"] is not None
             ]
     return values
 
 
-def _child(answer: Answer, item: Field, row: Row[Any], path: Path) -> Json:
+def _child(answer: Answer, item: Field, row: asyncpg.Record, path: Path) -> Json:
     assert item.selection is not None
     values: Json = {}
     for part in item.selection.fields:
@@ -369,29 +487,36 @@ def _child(answer: Answer, item: Field, row: Row[Any], path: Path) -> Json:
         if name == TYPENAME:
             values[part.key] = "Child"
         elif name == "ageBand":
-            values[part.key] = age_band(row.child_birth_year, answer.today).name
+            values[part.key] = age_band(row["child_birth_year"], answer.today).name
         elif name in IDENTITY_FIELDS:
-            if row.child_id_ not in answer.shown:
+            if row["child_id_"] not in answer.shown:
                 answer.errors.append(
                     located_error(PersonalDataWithheld(WITHHELD), list(part.nodes), [*path, part.key])
                 )
                 values[part.key] = None
                 continue
-            if row.identity_child_id is not None:
-                answer.identities[row.child_id_] = row.child_path
-            value = getattr(row, IDENTITY_FIELDS[name])
+            if row["identity_child_id"] is not None:
+                answer.identities[row["child_id_"]] = row["child_path"]
+            value = row[IDENTITY_FIELDS[name]]
             values[part.key] = value.isoformat() if isinstance(value, dt.date) else value
         else:
             values[part.key] = CHILD_LEAVES[name](row)
     return values
 
 
-def _leaves(selection: Selection, type_name: str, leaves: Leaves, row: Row[Any]) -> Json:
+def _leaves(selection: Selection, type_name: str, leaves: Leaves, row: asyncpg.Record) -> Json:
     return {
         part.key: type_name if part.name == TYPENAME else leaves[part.name](row) for part in selection.fields
     }
 
 
 def _python_names(given: dict[str, Any]) -> dict[str, Any]:
-    """An input's coerced value (GraphQL names) as keyword arguments of its Strawberry class."""
-    return {to_snake_case(name): value for name, value in given.items()}
+    """The filter's coerced value (GraphQL names) as keyword arguments of its Strawberry class, global IDs
+    parsed as Strawberry parses them (one it would refuse is left to it)."""
+    found = {to_snake_case(name): value for name, value in given.items()}
+    if isinstance(found.get("assigned_to"), str):
+        try:
+            found["assigned_to"] = relay.GlobalID.from_id(found["assigned_to"])
+        except (ValueError, relay.GlobalIDValueError):
+            raise NotCompiled("not a global ID") from None
+    return found

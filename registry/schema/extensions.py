@@ -55,7 +55,8 @@ class RefuseTextWithNul(SchemaExtension):
         execution = self.execution_context
         document = execution.graphql_document
         if execution.result is None and (
-            _holds_nul(execution.variables) or (document is not None and _literal_holds_nul(document))
+            _holds_nul(execution.variables)
+            or (document is not None and _may_hold_nul(execution.query) and _literal_holds_nul(document))
         ):
             refusal = InvalidInput("Text may not contain the NUL character (U+0000).")
             # A result set before execution is returned instead of running the operation.
@@ -63,6 +64,12 @@ class RefuseTextWithNul(SchemaExtension):
                 data=None, errors=[GraphQLError(refusal.message, extensions=refusal.extensions)]
             )
         yield
+
+
+def _may_hold_nul(text: str | None) -> bool:
+    """Whether the document's text could spell a NUL: itself, or an escape (``\\u0000``, ``\\u{0}``) in a
+    string literal. Most documents have neither, and need no walk."""
+    return text is None or "\x00" in text or "\\u" in text
 
 
 def _holds_nul(value: Any) -> bool:

@@ -85,7 +85,9 @@ class AuditTrail:
         self._read.setdefault((table, row_id), (path, child_id, set()))[2].add(what)
 
     async def record_write(self, session: AsyncSession, action: str) -> None:
-        """The row of one mutation, in its transaction; the changes collected so far are its own."""
+        """The row of one mutation, in its transaction; the changes collected so far are its own (pending
+        ones are flushed first, so none is left out)."""
+        await session.flush()
         changes, self._changes = self._changes, []
         records = [
             {"type": c.table, "id": c.id, "op": c.op} | ({"fields": c.fields} if c.fields else {})
@@ -134,19 +136,19 @@ class AuditTrail:
         )
         await queries.insert_audit_event(
             session,
-            AuditEvent(
-                request_id=self.request_id,
-                client_address=self.client_address,
-                actor_kind=principal.kind.value,
-                actor_id=principal.id,
-                actor_name=principal.name,
-                organisation_id=principal.organisation_id,
-                roles=roles,
-                action=action,
-                records=records,
-                child_ids=sorted(child_ids),
-                paths=sorted(paths),
-            ),
+            {
+                "request_id": self.request_id,
+                "client_address": self.client_address,
+                "actor_kind": principal.kind.value,
+                "actor_id": principal.id,
+                "actor_name": principal.name,
+                "organisation_id": principal.organisation_id,
+                "roles": roles,
+                "action": action,
+                "records": records,
+                "child_ids": sorted(child_ids),
+                "paths": sorted(paths),
+            },
         )
 
 

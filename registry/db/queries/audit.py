@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from sqlalchemy import ColumnElement, Select, func, select, text
+from sqlalchemy import ColumnElement, Select, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from registry.db.models import AuditEvent
 from registry.db.queries.paging import Keyset, apply_keyset, in_list_order
 
 
-async def insert_audit_event(session: AsyncSession, row: AuditEvent) -> None:
-    session.add(row)
-    await session.flush()
+async def insert_audit_event(session: AsyncSession, values: Mapping[str, Any]) -> None:
+    """One row, in the session's transaction (a plain INSERT: no unit of work to flush)."""
+    await session.execute(insert(AuditEvent).values(**values))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
 """Cases with what their answer joins (child, the child's identity, institution, latest events), in one
-statement, as flat rows: the reads of the compiled path (:mod:`registry.fastpath`).
+statement of flat rows: the reads of the compiled path (:mod:`registry.fastpath`), which compiles it once
+(:mod:`registry.db.raw`).
 
 The caller gives the statement choosing the cases (with the policy's visibility predicate, order and
 limit) and the predicates for the joined records; a record its predicate refuses comes back as nulls, as
@@ -8,12 +9,10 @@ the resolvers' loaders find nothing. A case with events comes back once per even
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, select, true
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Select, and_, select, true
 
 from registry.db.models import Case, CaseEvent, Child, ChildIdentity, Institution
 
@@ -43,9 +42,7 @@ class Joins:
     events: int | None = None
 
 
-async def case_rows(
-    session: AsyncSession, cases: Select[Any], joins: Joins, *, descending: bool
-) -> Sequence[Row[Any]]:
+def case_rows(cases: Select[Any], joins: Joins, *, descending: bool) -> Select[Any]:
     """The cases ``cases`` selects (in id order, newest first when ``descending``) with ``joins``.
     Columns: the case's by name; ``child_*``, ``identity_*``, ``institution_*``, ``event_*``."""
     page = cases.with_only_columns(*CASE_COLUMNS).subquery("page")
@@ -102,5 +99,4 @@ async def case_rows(
         columns += list(latest.c)
         joined = joined.outerjoin(latest, true())
         order += [latest.c.event_occurred_at.desc(), latest.c.event_id.desc()]
-    result = await session.execute(select(*columns).select_from(joined).order_by(*order))
-    return result.all()
+    return select(*columns).select_from(joined).order_by(*order)
