@@ -245,7 +245,7 @@ async def test_an_analyst_cannot_recover_a_small_count_from_totals_siblings_or_t
     assert len(withheld) >= 2
     assert punjab_by_child - published == 3 + 6  # Lahore + Multan: 9 = 3 + 6 = 4 + 5 = ...
     assert district_counts == {"PK-PB-LAHORE": None, "PK-PB-MULTAN": None, "PK-PB-FAISALABAD": 9}
-    # Asked one at a time, each district shows the pattern of its parent's table.
+    # Asked one at a time, each district shows its cells of the national table.
     assert counts(lahore) == {"AGAINST_CHILD": 7, "BY_CHILD": None}
     assert counts(multan)["BY_CHILD"] is None
     # Lahore's stations (2 and 1) are withheld together.

@@ -498,25 +498,36 @@ async def test_the_function_refuses_a_jurisdiction_outside_the_statistics_scope(
     field: Field, as_app: asyncpg.Connection[Any]
 ) -> None:
     tree = field.tree
-    statement = "SELECT * FROM registry_programme_indicators($1, $2, NULL, false, DATE '2026-03-01', DATE '2026-03-31')"
+    statement = (
+        "SELECT * FROM registry_programme_indicators($1, $2::jurisdiction_level, NULL, false,"
+        " DATE '2026-03-01', DATE '2026-03-31')"
+    )
 
-    async def call(scope: str, jurisdiction: int, siblings: bool) -> list[asyncpg.Record]:
+    async def call(scope: str, jurisdiction: int, level: str | None = None) -> list[asyncpg.Record]:
         async with as_app.transaction():
             await as_app.execute("SELECT set_config('registry.statistics_scope', $1, true)", scope)
-            return await as_app.fetch(statement, jurisdiction, siblings)
+            return await as_app.fetch(statement, jurisdiction, level)
 
     lahore_only = f"{{{tree.lahore.path}.*}}"
-    inside = await call(lahore_only, tree.lahore.id, False)
+    inside = await call(lahore_only, tree.lahore.id)
     for outside in (tree.multan, tree.punjab, tree.nation):
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
-            await call(lahore_only, outside.id, False)
+            await call(lahore_only, outside.id, "DISTRICT")
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
-        await as_app.fetch(statement, tree.lahore.id, False)
+        await as_app.fetch(statement, tree.lahore.id, None)
+    with pytest.raises(asyncpg.InvalidParameterValueError):
+        await call(lahore_only, tree.lahore.id, "PROVINCIAL")  # above the jurisdiction
     # What the app's role may not read directly (it has no record scope here) ...
     async with as_app.transaction():
         await as_app.execute("SELECT set_config('registry.statistics_scope', $1, true)", lahore_only)
         interventions = await as_app.fetchval("SELECT count(*) FROM interventions")
+    # ... it gets only as counts, through the function; under Punjab, by district.
+    punjab = await call(f"{{{tree.punjab.path}.*}}", tree.punjab.id, "DISTRICT")
 
-    # ... it gets only as counts, through the function.
     assert interventions == 0
     assert [(row["place_code"], row["children_supported"]) for row in inside] == [("PK-PB-LAHORE", 10)]
+    assert sorted((row["place_code"], row["children_supported"]) for row in punjab) == [
+        ("PK-PB-FAISALABAD", 13),
+        ("PK-PB-LAHORE", 10),
+        ("PK-PB-MULTAN", 11),
+    ]

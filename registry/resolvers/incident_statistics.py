@@ -64,7 +64,11 @@ async def incident_statistics(
         occurred_to=given.occurred.to if given.occurred else None,
     )
     result = await service.incident_statistics(
-        context.session, context.principal, request, threshold=context.settings.statistics_threshold
+        context.session,
+        context.principal,
+        request,
+        threshold=context.settings.statistics_threshold,
+        max_cells=context.settings.statistics_max_cells,
     )
     return IncidentStatistics(
         jurisdiction=Jurisdiction.from_row(result.jurisdiction),
@@ -114,7 +118,11 @@ async def detention_statistics(
         started_to=given.started.to if given.started else None,
     )
     result = await service.detention_statistics(
-        context.session, context.principal, request, threshold=context.settings.statistics_threshold
+        context.session,
+        context.principal,
+        request,
+        threshold=context.settings.statistics_threshold,
+        max_cells=context.settings.statistics_max_cells,
     )
     return DetentionStatistics(
         jurisdiction=Jurisdiction.from_row(result.jurisdiction),

@@ -35,7 +35,11 @@ async def programme_indicators(
         jurisdiction_code=jurisdiction, programme_code=programme, first_day=period.from_, last_day=period.to
     )
     result = await service.programme_indicators(
-        context.session, context.principal, request, threshold=context.settings.statistics_threshold
+        context.session,
+        context.principal,
+        request,
+        threshold=context.settings.statistics_threshold,
+        max_cells=context.settings.statistics_max_cells,
     )
     return ProgrammeIndicators(
         jurisdiction=Jurisdiction.from_row(result.jurisdiction),

@@ -2,6 +2,10 @@
 adults. Who may read them, which filters keep an answer from being subtracted from another, and small-cell
 protection.
 
+Without exact rights every answer reports cells of one table: the caller's whole statistics scope, down to
+the level asked for (to district level and the police stations or institutions below it), by every
+dimension grouped or filtered on, protected at every level at once (see ``registry.statistics.tables``).
+
 Offences by children and against children are never added together: direction is part of every cell, and
 the two directions are protected as separate tables (no figure anyone is shown sums over direction, so
 they share no total a reader could use).
@@ -11,13 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.auth.policy import may_read_statistics, statistics_are_exact
+from registry.auth.policy import may_read_statistics, statistics_are_exact, statistics_root
 from registry.auth.principal import Principal
 from registry.db.models import (
     IncidentDirection,
@@ -28,13 +33,13 @@ from registry.db.models import (
 )
 from registry.db.models.jurisdictions import LEVEL_DEPTH
 from registry.db.queries import incident_statistics as queries
+from registry.db.queries.case_statistics import subtree_down_to
 from registry.db.queries.incident_statistics import Grouping, PlaceRow
 from registry.db.queries.jurisdictions import jurisdiction_by_code
 from registry.errors import InvalidInput, NotFound
 from registry.statistics import periods, tables
 from registry.statistics.periods import Unit
 from registry.statistics.suppression import Key
-from registry.statistics.tables import Place
 
 T = TypeVar("T", bound=Hashable)
 
@@ -60,12 +65,12 @@ class DetentionDimension(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class StatisticsSubject:
-    """The jurisdiction asked about, whether the caller gets exact counts there, and whether the caller may
-    read figures of its parent (then a figure is protected in the table of its siblings)."""
+    """The jurisdiction asked about, whether the caller gets exact counts there, and the top of the caller's
+    statistics scope above it (where the protected table starts)."""
 
     jurisdiction: Jurisdiction
     exact: bool
-    parent_readable: bool
+    root_path: str
 
 
 async def statistics_subject(
@@ -73,48 +78,65 @@ async def statistics_subject(
 ) -> StatisticsSubject:
     """Figures about a jurisdiction need ``statistics:read`` there; otherwise it is not found."""
     jurisdiction = await jurisdiction_by_code(session, code)
-    if jurisdiction is None or not may_read_statistics(principal, jurisdiction.path):
+    if jurisdiction is None or principal is None or not may_read_statistics(principal, jurisdiction.path):
         raise NotFound("No such jurisdiction.", field="jurisdiction")
-    parent_path = jurisdiction.path.rpartition(".")[0]
     return StatisticsSubject(
         jurisdiction,
         statistics_are_exact(principal, jurisdiction.path),
-        bool(parent_path) and may_read_statistics(principal, parent_path),
+        statistics_root(principal, jurisdiction.path),
     )
+
+
+async def scope_tree(
+    session: AsyncSession, subject: StatisticsSubject, finest: JurisdictionLevel, *, field: str
+) -> tables.ScopeTree:
+    """The caller's whole statistics scope down to ``finest``: the tree every protected table nests in."""
+    tables.refuse_below_district(finest, field=field)
+    nodes = await subtree_down_to(session, subject.root_path, finest)
+    top = next(node for node in nodes if node.path == subject.root_path)
+    return tables.ScopeTree(nodes, top.id, finest)
 
 
 @dataclass(frozen=True, slots=True)
 class _Places:
-    siblings: bool  # the table is the jurisdiction and its siblings; only its own cell is reported
+    """Where the counts are grouped: for exact callers under the jurisdiction itself; otherwise under the
+    top of the statistics scope (``tree``), down to the level asked for (to district level, and
+    institutions below it, when grouped by institution)."""
+
+    counted_under: int
     level: JurisdictionLevel | None  # passed to the function
-    group_level: JurisdictionLevel  # the level a place must be at to be a node of its own (not "own")
-    top: int  # the node counted under
+    tree: tables.ScopeTree | None  # None: exact counts
+
+    def place(self, row: PlaceRow) -> tables.Place:
+        assert self.tree is not None
+        if row.level is None:
+            return self.tree.institution(row.id, row.path)
+        return self.tree.jurisdiction(row.id)
 
 
-def _plan_places(
-    subject: StatisticsSubject, level: JurisdictionLevel | None, *, by_institution: bool, institution: str
+async def _plan_places(
+    session: AsyncSession,
+    subject: StatisticsSubject,
+    level: JurisdictionLevel | None,
+    *,
+    by_institution: bool,
+    institution: str,
 ) -> _Places:
     jurisdiction = subject.jurisdiction
     if level is not None and LEVEL_DEPTH[level] < LEVEL_DEPTH[jurisdiction.level]:
         raise InvalidInput("`level` must be the jurisdiction's own level or below it.", field="level")
     if level is not None and by_institution:
         raise InvalidInput(f"Group by `level` or by {institution}, not both.", field="level")
-    below = level is not None and level is not jurisdiction.level
-    # Without exact rights the figure of one jurisdiction comes from the table of its siblings.
-    siblings = not subject.exact and not below and not by_institution and subject.parent_readable
-    top = jurisdiction.parent_id if siblings and jurisdiction.parent_id is not None else jurisdiction.id
-    return _Places(
-        siblings=siblings,
-        level=level if below else None,
-        group_level=level if below and level is not None else jurisdiction.level,
-        top=top,
-    )
-
-
-def _place(row: PlaceRow, places: _Places) -> Place:
-    if row.level is None:
-        return ("I", row.id)
-    return tables.jurisdiction_place(row.id, own=row.level is not places.group_level)
+    if subject.exact:
+        below = level is not None and level is not jurisdiction.level
+        return _Places(jurisdiction.id, level if below else None, None)
+    if by_institution:
+        tables.refuse_below_district(jurisdiction.level, field="jurisdiction")
+        finest = tables.FINEST
+    else:
+        finest = level or jurisdiction.level
+    tree = await scope_tree(session, subject, finest, field="level" if level is not None else "jurisdiction")
+    return _Places(tree.top, finest, tree)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +218,7 @@ def _values(values: Sequence[T] | None, *, field: str) -> tuple[T, ...] | None:
     return tuple(values) if values is not None else None
 
 
-def _key(place: Place, category: Hashable, period: dt.date | None, grouping: Grouping) -> Key:
+def _key(place: tables.Place, category: Hashable, period: dt.date | None, grouping: Grouping) -> Key:
     """The cell's coordinates in the protected table: place first, then only the dimensions that vary (a
     constant coordinate would leave a cube no partner there)."""
     key: list[Hashable] = [place]
@@ -259,11 +281,11 @@ async def incident_statistics(
     request: IncidentStatisticsRequest,
     *,
     threshold: int,
+    max_cells: int = 20_000,
 ) -> IncidentStatisticsResult:
     subject = await statistics_subject(session, principal, request.jurisdiction_code)
     by_station = IncidentDimension.POLICE_STATION in request.dimensions
     by_offence = IncidentDimension.OFFENCE in request.dimensions
-    places = _plan_places(subject, request.level, by_institution=by_station, institution="police station")
     spans = plan_periods(
         subject.exact,
         request.period,
@@ -273,9 +295,11 @@ async def incident_statistics(
     )
     offences = plan_category(subject.exact, request.offences, field="filter.offences")
     directions = _values(request.directions, field="filter.directions")
+    places = await _plan_places(
+        session, subject, request.level, by_institution=by_station, institution="police station"
+    )
     grouping = Grouping(
-        subject.jurisdiction.id,
-        siblings=places.siblings,
+        places.counted_under,
         level=places.level,
         by_institution=by_station,
         by_category=by_offence or offences.pinned is not None,
@@ -285,18 +309,18 @@ async def incident_statistics(
     )
     rows = await queries.incident_counts(session, grouping, directions=directions, offences=offences.only)
 
-    tables_by_direction: dict[IncidentDirection, dict[Key, int]] = {}
-    for row in rows:
-        key = _key(_place(row.place, places), row.offence, row.period, grouping)
-        tables_by_direction.setdefault(row.direction, {})[key] = row.incidents
     withheld: set[tuple[IncidentDirection, Key]] = set()
-    if not subject.exact:
-        nesting = tables.nesting(((_place(r.place, places), r.place.path) for r in rows), places.top)
-        for direction, table in tables_by_direction.items():
-            hidden = tables.withheld(
+    if places.tree is not None:
+        by_direction: dict[IncidentDirection, dict[Key, int]] = defaultdict(dict)
+        for row in rows:
+            key = _key(places.place(row.place), row.offence, row.period, grouping)
+            by_direction[row.direction][key] = row.incidents
+        tables.refuse_too_large(len(rows), max_cells)
+        for direction, table in by_direction.items():
+            hidden = await tables.withheld(
                 table,
+                tree=places.tree,
                 threshold=threshold,
-                nesting=nesting,
                 partition=lambda key: spans.partition(_period_of(key, grouping)),
                 field=_grouping_field(request.dimensions, request.level, request.period),
             )
@@ -304,21 +328,24 @@ async def incident_statistics(
 
     cells: list[tuple[tuple[str, ...], IncidentCell]] = []
     for row in rows:
-        place = _place(row.place, places)
-        if places.siblings and place != ("J", subject.jurisdiction.id):
-            continue
         if offences.pinned is not None and row.offence != offences.pinned:
             continue
         if not spans.reported(row.period):
             continue
-        key = _key(place, row.offence, row.period, grouping)
+        count: int | None = row.incidents
+        if places.tree is not None:
+            place = places.place(row.place)
+            if not places.tree.within(place, subject.jurisdiction.id):
+                continue
+            if (row.direction, _key(place, row.offence, row.period, grouping)) in withheld:
+                count = None
         cell = IncidentCell(
             jurisdiction_id=row.place.id if request.level is not None else None,
             police_station_id=row.place.id if by_station else None,
             direction=row.direction,
             offence=row.offence if by_offence else None,
             period=row.period if request.period is not None else None,
-            count=None if (row.direction, key) in withheld else row.incidents,
+            count=count,
         )
         order = (row.direction.value, row.place.code, str(row.offence), str(row.period))
         cells.append((order, cell))
@@ -369,6 +396,7 @@ async def detention_statistics(
     request: DetentionStatisticsRequest,
     *,
     threshold: int,
+    max_cells: int = 20_000,
 ) -> DetentionStatisticsResult:
     subject = await statistics_subject(session, principal, request.jurisdiction_code)
     if request.kinds is not None and any(kind not in DETENTION_KINDS for kind in request.kinds):
@@ -378,14 +406,15 @@ async def detention_statistics(
         )
     by_institution = DetentionDimension.INSTITUTION in request.dimensions
     by_kind = DetentionDimension.KIND in request.dimensions
-    places = _plan_places(subject, request.level, by_institution=by_institution, institution="institution")
     spans = plan_periods(
         subject.exact, request.period, request.started_from, request.started_to, field="filter.started"
     )
     kinds = plan_category(subject.exact, request.kinds, field="filter.kinds")
+    places = await _plan_places(
+        session, subject, request.level, by_institution=by_institution, institution="institution"
+    )
     grouping = Grouping(
-        subject.jurisdiction.id,
-        siblings=places.siblings,
+        places.counted_under,
         level=places.level,
         by_institution=by_institution,
         by_category=by_kind or kinds.pinned is not None,
@@ -395,36 +424,39 @@ async def detention_statistics(
     )
     rows = await queries.detention_counts(session, grouping, kinds=kinds.only)
 
-    totals = {_key(_place(r.place, places), r.kind, r.period, grouping): r.detentions for r in rows}
-    apart = {_key(_place(r.place, places), r.kind, r.period, grouping): r.segregated for r in rows}
     hidden_totals: frozenset[Key] = frozenset()
     hidden_apart: frozenset[Key] = frozenset()
-    if not subject.exact:
-        nesting = tables.nesting(((_place(r.place, places), r.place.path) for r in rows), places.top)
+    if places.tree is not None:
+        totals = {_key(places.place(r.place), r.kind, r.period, grouping): r.detentions for r in rows}
+        apart = {_key(places.place(r.place), r.kind, r.period, grouping): r.segregated for r in rows}
+        tables.refuse_too_large(2 * len(rows), max_cells)  # the part table: those held apart, and the rest
 
         def partition(key: Key) -> Hashable:
             return spans.partition(_period_of(key, grouping))
 
         field = _grouping_field(request.dimensions, request.level, request.period)
-        hidden_totals = tables.withheld(
-            totals, threshold=threshold, nesting=nesting, partition=partition, field=field
+        hidden_totals = await tables.withheld(
+            totals, tree=places.tree, threshold=threshold, partition=partition, field=field
         )
-        hidden_apart = tables.withheld_part(
-            totals, apart, threshold=threshold, nesting=nesting, partition=partition, field=field
+        hidden_apart = await tables.withheld_part(
+            totals, apart, tree=places.tree, threshold=threshold, partition=partition, field=field
         )
 
     cells: list[tuple[tuple[str, ...], DetentionCell]] = []
     for row in rows:
-        place = _place(row.place, places)
-        if places.siblings and place != ("J", subject.jurisdiction.id):
-            continue
         if kinds.pinned is not None and row.kind != kinds.pinned:
             continue
         if not spans.reported(row.period):
             continue
-        key = _key(place, row.kind, row.period, grouping)
-        detentions = None if key in hidden_totals else row.detentions
-        segregated = None if key in hidden_apart else row.segregated
+        detentions: int | None = row.detentions
+        segregated: int | None = row.segregated
+        if places.tree is not None:
+            place = places.place(row.place)
+            if not places.tree.within(place, subject.jurisdiction.id):
+                continue
+            key = _key(place, row.kind, row.period, grouping)
+            detentions = None if key in hidden_totals else detentions
+            segregated = None if key in hidden_apart else segregated
         cell = DetentionCell(
             jurisdiction_id=row.place.id if request.level is not None else None,
             institution_id=row.place.id if by_institution else None,

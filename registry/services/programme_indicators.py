@@ -1,9 +1,11 @@
 """Programme indicators: the figures field programmes report by hand, straight out of the registry.
 
 Children and households count where they live, once each, so the figures of a jurisdiction's parts add
-up to its own. Without exact rights the figures of one jurisdiction come from the table of it and its
-siblings (and, for one programme, of every programme there), protected as a whole, and only its own are
-reported; counts of places (villages, districts, community units) are not about people and are exact.
+up to its own. Without exact rights the figures of one jurisdiction are read out of the table of the
+caller's whole statistics scope at the jurisdiction's level (for one programme, by programme), protected at
+every level of the tree at once (see ``registry.statistics.tables``); a share is withheld whenever its part
+or its total is. Counts of places (villages, districts, community units) are not about people and are
+exact.
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry.auth.principal import Principal
 from registry.db.models import Jurisdiction, Programme
 from registry.db.queries import programme_indicators as queries
-from registry.db.queries.incident_statistics import PlaceRow
 from registry.errors import InvalidInput, NotFound
-from registry.services.incident_statistics import statistics_subject
+from registry.services.incident_statistics import StatisticsSubject, scope_tree, statistics_subject
 from registry.statistics import periods, tables
 from registry.statistics.suppression import Key
 
@@ -72,6 +73,7 @@ async def programme_indicators(
     request: ProgrammeIndicatorsRequest,
     *,
     threshold: int,
+    max_cells: int = 20_000,
 ) -> ProgrammeIndicatorsResult:
     subject = await statistics_subject(session, principal, request.jurisdiction_code)
     jurisdiction = subject.jurisdiction
@@ -81,78 +83,103 @@ async def programme_indicators(
         if programme is None:
             raise NotFound("No such programme.", field="programme")
     _check_period(subject.exact, request.first_day, request.last_day)
-    # Without exact rights one programme's figures come from the table of every programme.
-    by_programme = not subject.exact and programme is not None
+    if subject.exact:
+        rows = await queries.programme_indicators(
+            session,
+            jurisdiction_id=jurisdiction.id,
+            level=None,
+            programme_id=programme.id if programme is not None else None,
+            by_programme=False,
+            first_day=request.first_day,
+            last_day=request.last_day,
+        )
+        return _result(subject, programme, threshold, rows[0] if rows else None, {})
+    return await _protected(session, subject, programme, request, threshold, max_cells)
+
+
+async def _protected(
+    session: AsyncSession,
+    subject: StatisticsSubject,
+    programme: Programme | None,
+    request: ProgrammeIndicatorsRequest,
+    threshold: int,
+    max_cells: int,
+) -> ProgrammeIndicatorsResult:
+    """The jurisdiction's cell of the protected table of the whole statistics scope at its level (one
+    programme's: of the table by every programme, whose row totals are all programmes' figures)."""
+    jurisdiction = subject.jurisdiction
+    tree = await scope_tree(session, subject, jurisdiction.level, field="jurisdiction")
+    by_programme = programme is not None
     rows = await queries.programme_indicators(
         session,
-        jurisdiction_id=jurisdiction.id,
-        siblings=not subject.exact and subject.parent_readable,
-        programme_id=programme.id if programme is not None and subject.exact else None,
+        jurisdiction_id=tree.top,
+        level=jurisdiction.level,
+        programme_id=None,
         by_programme=by_programme,
         first_day=request.first_day,
         last_day=request.last_day,
     )
-
-    def place_of(row: queries.IndicatorRow) -> tables.Place:
-        return tables.jurisdiction_place(row.place.id, own=row.place.level is not jurisdiction.level)
+    tables.refuse_too_large(2 * len(rows), max_cells)  # a part table: a part of a figure, and the rest
 
     def key_of(row: queries.IndicatorRow) -> Key:
-        return (place_of(row), row.programme_id) if by_programme else (place_of(row),)
+        place = tree.jurisdiction(row.place.id)
+        return (place, row.programme_id) if by_programme else (place,)
 
     by_key = {key_of(row): row for row in rows}
-    own_place: tables.Place = ("J", jurisdiction.id)
-    target: Key = (own_place, programme.id) if by_programme and programme else (own_place,)
+    own = tree.jurisdiction(jurisdiction.id)
+    target: Key = (own, programme.id) if programme is not None else (own,)
     row = by_key.get(target)
     if row is None:  # nothing there: zeros are known, nothing to withhold
-        row = queries.IndicatorRow(
-            place=PlaceRow(jurisdiction.id, jurisdiction.code, jurisdiction.path, jurisdiction.level),
-            programme_id=programme.id if programme is not None else None,
-            children_supported=0,
-            children_mainstreamed=0,
-            children_reached=0,
-            households=0,
-            households_of_supported=0,
-            households_parent_trained=0,
-            villages=0,
-            community_units=0,
-            districts=0,
+        return _result(subject, programme, threshold, None, {})
+
+    def table(figure: str) -> dict[Key, int]:
+        return {key: int(getattr(r, figure)) for key, r in by_key.items()}
+
+    async def whole(figure: str) -> frozenset[Key]:
+        return await tables.withheld(table(figure), tree=tree, threshold=threshold, field="jurisdiction")
+
+    async def part(of: str, figure: str) -> frozenset[Key]:
+        return await tables.withheld_part(
+            table(of), table(figure), tree=tree, threshold=threshold, field="jurisdiction"
         )
 
-    hidden: dict[str, frozenset[Key]] = {}
-    if not subject.exact and target in by_key:
-        siblings = subject.parent_readable and jurisdiction.parent_id is not None
-        top = jurisdiction.parent_id if siblings and jurisdiction.parent_id is not None else jurisdiction.id
-        nesting = tables.nesting(((place_of(r), r.place.path) for r in rows), top)
+    hidden = {
+        "children_supported": await whole("children_supported"),
+        "children_mainstreamed": await part("children_supported", "children_mainstreamed"),
+        "children_reached": await part("children_supported", "children_reached"),
+        "households": await whole("households"),
+        # A total of parents trained and a part of the households covered.
+        "households_of_supported": await whole("households_of_supported")
+        | await part("households", "households_of_supported"),
+        "households_parent_trained": await part("households_of_supported", "households_parent_trained"),
+    }
+    return _result(
+        subject,
+        programme,
+        threshold,
+        row,
+        {figure: target in keys for figure, keys in hidden.items()},
+    )
 
-        def table(figure: str) -> dict[Key, int]:
-            return {key: int(getattr(r, figure)) for key, r in by_key.items()}
 
-        def whole(figure: str) -> frozenset[Key]:
-            return tables.withheld(table(figure), threshold=threshold, nesting=nesting, field="jurisdiction")
-
-        def part(of: str, figure: str) -> frozenset[Key]:
-            return tables.withheld_part(
-                table(of), table(figure), threshold=threshold, nesting=nesting, field="jurisdiction"
-            )
-
-        hidden = {
-            "children_supported": whole("children_supported"),
-            "children_mainstreamed": part("children_supported", "children_mainstreamed"),
-            "children_reached": part("children_supported", "children_reached"),
-            "households": whole("households"),
-            # A total of parents trained and a part of the households covered.
-            "households_of_supported": whole("households_of_supported")
-            | part("households", "households_of_supported"),
-            "households_parent_trained": part("households_of_supported", "households_parent_trained"),
-        }
+def _result(
+    subject: StatisticsSubject,
+    programme: Programme | None,
+    threshold: int,
+    row: queries.IndicatorRow | None,
+    withheld: dict[str, bool],
+) -> ProgrammeIndicatorsResult:
+    """The figures of ``row`` (None: nothing counted, all zero), ``withheld`` ones as None."""
 
     def shown(figure: str) -> int | None:
-        return None if target in hidden.get(figure, frozenset()) else int(getattr(row, figure))
+        if withheld.get(figure, False):
+            return None
+        return int(getattr(row, figure)) if row is not None else 0
 
     supported, mainstreamed = shown("children_supported"), shown("children_mainstreamed")
     of_supported, trained = shown("households_of_supported"), shown("households_parent_trained")
     return ProgrammeIndicatorsResult(
-        jurisdiction=jurisdiction,
+        jurisdiction=subject.jurisdiction,
         programme=programme,
         exact=subject.exact,
         threshold=threshold,
@@ -164,7 +191,7 @@ async def programme_indicators(
         households_of_supported=of_supported,
         households_parent_trained=trained,
         parent_training_share=_share(trained, of_supported),
-        villages=row.villages,
-        community_units=row.community_units,
-        districts=row.districts,
+        villages=row.villages if row is not None else 0,
+        community_units=row.community_units if row is not None else 0,
+        districts=row.districts if row is not None else 0,
     )

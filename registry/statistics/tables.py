@@ -1,26 +1,38 @@
-"""Protecting whole tables of figures before any part of them is reported.
+"""Protecting the caller's whole statistics scope before any part of it is reported.
 
-Filters and "the figure for one jurisdiction" never change the table that is protected, only which of its
-cells are reported: a filter on one offence reports the cells of that offence from the table grouped by
-offence, a filter on one quarter reports that quarter from the table of its year's quarters, and the figure
-of one district is reported from the table of its parent's districts. The same cells under the same parent
-therefore always get the same pattern, so one answer cannot be subtracted from another to recover a
-withheld count.
+Police, detention and programme figures are protected as ``caseStatistics`` are. The table protected is
+always the caller's whole statistics scope, from its top (``statistics_root``) down to the level asked for,
+grouped by every dimension grouped or filtered on, and protected at every level of the tree at once
+(``protect_tree``). An answer reports some of its cells: one jurisdiction's figure, one province's
+districts, one offence, one quarter. Neither the jurisdiction asked about nor a filter changes the table, so
+the same cell is withheld or published the same way in every answer, and no two answers can be subtracted
+from each other (a province's figure minus its published districts, one parent's districts against
+another's) to recover a withheld count.
 
-A *place* is a coordinate of the geographic dimension: ``("J", id)`` a jurisdiction,
-``("OWN", id)`` the records kept at a jurisdiction above the level grouped by, ``("I", id)`` an institution.
+A *place* is a coordinate of the tree: a jurisdiction's figure at a level (``levels.Coordinate``), or an
+institution (``("I", id)``: a police station, a place of detention) one level below district, under the
+district it lies in, so that a district's figure is the same sum of its institutions' whichever is asked.
+Figures with small counts withheld go down to district level (and institutions) only.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from typing import Literal
+from typing import Literal, cast
 
+from registry.db.models import JurisdictionLevel
+from registry.db.models.jurisdictions import LEVEL_DEPTH
 from registry.errors import InvalidInput
-from registry.statistics.suppression import Key, UnprotectableError, protect
+from registry.statistics.levels import Coordinate, LevelTree, Node
+from registry.statistics.suppression import Key, UnprotectableError, protect_tree_cached
 
-Place = tuple[Literal["J", "OWN", "I"], int]
+Institution = tuple[Literal["I"], int]
+Place = Coordinate | Institution
+
+# The finest jurisdiction level of protected figures; institutions lie one below it.
+FINEST = JurisdictionLevel.DISTRICT
 
 UNPROTECTABLE = (
     "These figures cannot be published without revealing small counts; ask for fewer groupings, a longer "
@@ -28,80 +40,103 @@ UNPROTECTABLE = (
 )
 
 
-def jurisdiction_place(node_id: int, *, own: bool) -> Place:
-    return ("OWN", node_id) if own else ("J", node_id)
+def refuse_below_district(level: JurisdictionLevel, *, field: str) -> None:
+    if LEVEL_DEPTH[level] > LEVEL_DEPTH[FINEST]:
+        raise InvalidInput(
+            "Statistics with small counts withheld go down to district level; ask at a higher level.",
+            field=field,
+        )
 
 
-def nesting(places: Iterable[tuple[Place, str]], top: int) -> dict[Hashable, Hashable] | None:
-    """Each place's parent group, and each group's parent, up to ``top`` (the node counted under): from
-    ``(place, path)`` pairs, where ``path`` is the place's own path, or for an institution its
-    jurisdiction's. None when no place has a parent (the table is the nation alone)."""
-    parents: dict[Hashable, Hashable] = {}
-    for place, path in places:
-        labels = [int(label) for label in path.split(".")]
-        kind, place_id = place
-        if kind == "J":
-            labels = labels[:-1]  # the node itself is the place
-            if place_id == top:
-                continue
-        chain: Hashable = place
-        for ancestor in reversed(labels):
-            parents[chain] = ("J", ancestor)
-            chain = ("J", ancestor)
-            if ancestor == top:
-                break
-    return _level(parents) or None
+def refuse_too_large(cells: int, max_cells: int) -> None:
+    """Protection is CPU work: a table larger than the deployment protects for one answer is refused."""
+    if cells > max_cells:
+        raise InvalidInput(
+            f"These figures would need a table of {cells:,} cells protected; group by fewer dimensions, a "
+            "longer period or a higher jurisdiction level.",
+            field="groupBy",
+        )
 
 
-def _level(parents: dict[Hashable, Hashable]) -> dict[Hashable, Hashable]:
-    """The tree with every leaf at the same depth, as protection needs: a leaf with fewer levels above it
-    gets single-child stand-ins between it and its parent (each the same figure as the leaf)."""
-    leaves = set(parents) - set(parents.values())
+class ScopeTree:
+    """The places of the caller's statistics scope: its jurisdictions from the top down to ``finest``, and
+    institutions under the districts they lie in."""
 
-    def depth(node: Hashable) -> int:
-        return 1 + depth(parents[node]) if node in parents else 0
+    def __init__(self, nodes: Iterable[Node], top: int, finest: JurisdictionLevel) -> None:
+        self.levels = LevelTree(nodes, top, finest)
+        self.top = top
+        self._district_of: dict[Institution, Coordinate] = {}
 
-    deepest = max((depth(leaf) for leaf in leaves), default=0)
-    for leaf in leaves:
-        for step in range(deepest - depth(leaf)):
-            stand_in = ("STAND-IN", leaf, step)
-            parents[stand_in] = parents[leaf]
-            parents[leaf] = stand_in
-    return parents
+    def jurisdiction(self, node_id: int) -> Coordinate:
+        """The place of counts grouped at ``node_id`` (a node at or above the finest level)."""
+        return self.levels.leaf(node_id)
+
+    def institution(self, institution_id: int, path: str) -> Institution:
+        """The place of an institution at ``path`` (its jurisdiction's), under the deepest node of the path
+        that is in the tree (the district, or where the path stops above district level, that node's own
+        figure there)."""
+        place: Institution = ("I", institution_id)
+        inside = [int(label) for label in path.split(".") if int(label) in self.levels.depth]
+        if not inside:
+            raise ValueError(f"institution {institution_id} lies outside the statistics scope counted")
+        self._district_of[place] = self.levels.leaf(inside[-1])
+        return place
+
+    def within(self, place: Place, jurisdiction_id: int) -> bool:
+        """Is the place's figure part of the jurisdiction's?"""
+        coordinate = self._district_of[place] if place[0] == "I" else place
+        return self.levels.is_within(coordinate[1], jurisdiction_id)
+
+    def nesting(self, places: Iterable[Place]) -> dict[Hashable, Hashable]:
+        """Each place's parent, and each parent's, up to the top: the tree ``protect_tree`` nests in."""
+        parents: dict[Hashable, Hashable] = {}
+        coordinates: set[Coordinate] = set()
+        for place in places:
+            if place[0] == "I":
+                parents[place] = self._district_of[place]
+                coordinates.add(self._district_of[place])
+            else:
+                coordinates.add(place)
+        for coordinate, parent in self.levels.parents(coordinates).items():
+            parents[coordinate] = parent
+        return parents
 
 
-def withheld(
+async def withheld(
     cells: Mapping[Key, int],
     *,
+    tree: ScopeTree,
     threshold: int,
-    nesting: Mapping[Hashable, Hashable] | None,
     partition: Callable[[Key], Hashable] | None = None,
     field: str = "groupBy",
 ) -> frozenset[Key]:
     """The keys of ``cells`` (place first) to withhold. ``partition`` splits the table into parts that share
-    no published figure (the two directions of incidents; the quarters of different years), each
-    protected on its own."""
+    no published figure (the quarters of different years), each protected on its own."""
     parts: dict[Hashable, dict[Key, int]] = defaultdict(dict)
     for key, count in cells.items():
         if count > 0:
             parts[partition(key) if partition is not None else None][key] = count
-    hidden: set[Key] = set()
-    for part in sorted(parts, key=repr):
-        try:
-            hidden |= protect(
-                parts[part], threshold=threshold, nesting={0: nesting} if nesting is not None else None
-            )
-        except UnprotectableError as error:
-            raise InvalidInput(UNPROTECTABLE, field=field) from error
-    return frozenset(hidden)
+    nesting = tree.nesting(cast("Place", key[0]) for key in cells)
+
+    def protect() -> frozenset[Key]:
+        hidden: set[Key] = set()
+        for part in sorted(parts, key=repr):
+            hidden |= protect_tree_cached(parts[part], threshold=threshold, nesting={0: nesting})
+        return frozenset(key for key in hidden if key in cells)
+
+    # In a worker thread: a national table takes a while to protect, and other requests keep being served.
+    try:
+        return await asyncio.to_thread(protect)
+    except UnprotectableError as error:
+        raise InvalidInput(UNPROTECTABLE, field=field) from error
 
 
-def withheld_part(
+async def withheld_part(
     totals: Mapping[Key, int],
     parts: Mapping[Key, int],
     *,
+    tree: ScopeTree,
     threshold: int,
-    nesting: Mapping[Hashable, Hashable] | None,
     partition: Callable[[Key], Hashable] | None = None,
     field: str = "groupBy",
 ) -> frozenset[Key]:
@@ -116,10 +151,10 @@ def withheld_part(
         part = parts.get(key, 0)
         fine[(*key, True)] = part
         fine[(*key, False)] = total - part
-    hidden = withheld(
+    hidden = await withheld(
         fine,
+        tree=tree,
         threshold=threshold,
-        nesting=nesting,
         partition=(lambda key: partition(key[:-1])) if partition is not None else None,
         field=field,
     )

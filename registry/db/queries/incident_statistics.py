@@ -1,6 +1,8 @@
 """Counts of police-station incidents and of detentions, from the SECURITY DEFINER functions of migration
 0008 (the app's role cannot read those records outside its record scope; the functions check the
-statistics scope themselves and return counts only)."""
+statistics scope themselves and return counts only). Their ``p_siblings`` (the table of a jurisdiction's
+siblings) is no longer used: protected figures are counted under the top of the caller's statistics
+scope."""
 
 from __future__ import annotations
 
@@ -18,15 +20,12 @@ from registry.statistics.periods import Unit
 
 @dataclass(frozen=True, slots=True)
 class Grouping:
-    """Where and how to count, as the functions take it.
-
-    ``siblings``: count under the jurisdiction's parent at the jurisdiction's own level (its siblings and
-    itself). ``level``: group by the deepest node at or above this level. ``by_institution``: group by police
-    station (incidents) or institution (detentions). ``unit``: group by this period.
+    """Where and how to count, as the functions take it: under ``jurisdiction_id``. ``level``: group by the
+    deepest node at or above this level. ``by_institution``: group by police station (incidents) or
+    institution (detentions). ``unit``: group by this period.
     """
 
     jurisdiction_id: int
-    siblings: bool = False
     level: JurisdictionLevel | None = None
     by_institution: bool = False
     by_category: bool = False
@@ -66,7 +65,6 @@ class DetentionCountRow:
 def _params(grouping: Grouping) -> dict[str, object]:
     return {
         "jurisdiction_id": grouping.jurisdiction_id,
-        "siblings": grouping.siblings,
         "level": grouping.level.value if grouping.level is not None else None,
         "by_institution": grouping.by_institution,
         "by_category": grouping.by_category,
@@ -96,7 +94,7 @@ async def incident_counts(
     """Incidents per place, direction, offence (when ``by_category``) and period of ``occurred_on``."""
     rows = await session.execute(
         text(
-            "SELECT * FROM registry_incident_statistics(:jurisdiction_id, :siblings,"
+            "SELECT * FROM registry_incident_statistics(:jurisdiction_id, false,"
             " CAST(:level AS jurisdiction_level), :by_institution, :by_category, :unit,"
             " :first_day, :last_day, CAST(:directions AS incident_direction[]),"
             " CAST(:offences AS offence_category[]))"
@@ -126,7 +124,7 @@ async def detention_counts(
     time), and how many of them held the child apart from adults."""
     rows = await session.execute(
         text(
-            "SELECT * FROM registry_detention_statistics(:jurisdiction_id, :siblings,"
+            "SELECT * FROM registry_detention_statistics(:jurisdiction_id, false,"
             " CAST(:level AS jurisdiction_level), :by_institution, :by_category, :unit,"
             " :first_day, :last_day, CAST(:kinds AS placement_kind[]))"
         ),

@@ -1,6 +1,6 @@
-"""Programme indicators from the SECURITY DEFINER function of migration 0008 (the app's role cannot read
-interventions, children or households outside its record scope; the function checks the statistics
-scope itself and returns counts only)."""
+"""Programme indicators from the SECURITY DEFINER function of migrations 0008 and 0011 (the app's role
+cannot read interventions, children or households outside its record scope; the function checks the
+statistics scope itself and returns counts only)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.db.models import Programme
+from registry.db.models import JurisdictionLevel, Programme
 from registry.db.queries.incident_statistics import PlaceRow, place_of
 
 
@@ -41,22 +41,23 @@ async def programme_indicators(
     session: AsyncSession,
     *,
     jurisdiction_id: int,
-    siblings: bool,
+    level: JurisdictionLevel | None,
     programme_id: int | None,
     by_programme: bool,
     first_day: dt.date,
     last_day: dt.date,
 ) -> list[IndicatorRow]:
-    """Indicators of the jurisdiction (with ``siblings``: of it and its siblings, and of their parent's own
-    records), over the days given, for one programme, all, or each (``by_programme``)."""
+    """Indicators under the jurisdiction, per deepest node at or above ``level`` (None: the jurisdiction's
+    own level, one row), over the days given, for one programme, all, or each (``by_programme``)."""
     rows = await session.execute(
         text(
-            "SELECT * FROM registry_programme_indicators(:jurisdiction_id, :siblings, :programme_id,"
+            "SELECT * FROM registry_programme_indicators(:jurisdiction_id,"
+            " CAST(:level AS jurisdiction_level), :programme_id,"
             " :by_programme, :first_day, :last_day)"
         ),
         {
             "jurisdiction_id": jurisdiction_id,
-            "siblings": siblings,
+            "level": level.value if level is not None else None,
             "programme_id": programme_id,
             "by_programme": by_programme,
             "first_day": first_day,
