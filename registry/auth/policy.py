@@ -17,6 +17,7 @@ from sqlalchemy.types import Text
 from registry.auth.permissions import ROLE_PERMISSIONS, Permission, parse_scopes
 from registry.auth.principal import Grant, Principal, PrincipalKind, role_grant
 from registry.db.models import PlacementKind, Role
+from registry.db.models.base import path_id_columns
 from registry.db.types import LqueryArray
 
 # Permissions that open individual child, case or incident records. Only grants holding one of them
@@ -214,15 +215,48 @@ def matches_scope(path_column: Any, scope: str) -> ColumnElement[bool]:
     return predicate
 
 
+def in_subtrees(path_column: Any, roots: Sequence[str]) -> ColumnElement[bool]:
+    """Rows whose ``path_column`` lies in one of the subtrees ``roots`` (each root included).
+
+    For the path of a model that keeps its path's ids (:class:`~registry.db.models.base.PathIdsMixin`), a
+    root at depth 2 to 4 is ``path_id_N = <root's id>`` (at depth 3, with its province's id, the key of an
+    index), and a deeper one that and its ``path ?`` match: the same rows as :func:`matches_scope`, since a
+    path is the chain of its ancestors' ids, in a form the planner can use under row-level security (bigint
+    equality is leakproof, ltree's operators are not). Other paths, and the root of the tree, take
+    :func:`matches_scope`. Row-level security keeps applying its own ``path ?`` either way.
+    """
+    ids = path_id_columns(path_column)
+    if ids is None:
+        scope = lquery_array(roots)
+        return matches_scope(path_column, scope) if scope is not None else false()
+    clauses: list[ColumnElement[bool]] = []
+    by_pattern: list[str] = []
+    for root in roots:
+        labels = root.split(".")
+        depth = min(len(labels), max(ids))
+        if depth not in ids or not all(label.isdigit() for label in labels):
+            by_pattern.append(root)
+            continue
+        clause: ColumnElement[bool] = ids[depth] == int(labels[depth - 1])
+        if depth == 3:
+            clause = and_(ids[2] == int(labels[1]), clause)
+        if len(labels) > depth:
+            clause = and_(clause, matches_scope(path_column, f"{{{root}.*}}"))
+        clauses.append(clause)
+    scope = lquery_array(by_pattern)
+    if scope is not None:
+        clauses.append(matches_scope(path_column, scope))
+    if not clauses:
+        return false()
+    return clauses[0] if len(clauses) == 1 else or_(*clauses)
+
+
 def scope_filter(
     principal: Principal | None, permission: Permission, path_column: Any
 ) -> ColumnElement[bool]:
     """The predicate limiting ``path_column`` to the subtrees where ``principal`` holds ``permission``."""
     paths = principal.paths_with(permission) if principal is not None else ()
-    scope = lquery_array(paths)
-    if scope is None:
-        return false()
-    return matches_scope(path_column, scope)
+    return in_subtrees(path_column, paths)
 
 
 def identity_search_filter(
@@ -238,16 +272,14 @@ def identity_search_filter(
     pii = scope_filter(principal, Permission.PII_READ, child_path)
     if principal.kind is not PrincipalKind.USER:
         return and_(pii, identity_restricted.is_(False))
-    supervising = lquery_array(
-        _roots(
-            grant.path
-            for grant in principal.grants
-            if grant.role in SUPERVISING_ROLES and Permission.PII_READ in grant.permissions
-        )
+    supervising = _roots(
+        grant.path
+        for grant in principal.grants
+        if grant.role in SUPERVISING_ROLES and Permission.PII_READ in grant.permissions
     )
     in_charge = Case.assigned_to_id == principal.id
-    if supervising is not None:
-        in_charge = or_(in_charge, matches_scope(Case.path, supervising))
+    if supervising:
+        in_charge = or_(in_charge, in_subtrees(Case.path, supervising))
     allowed_case = (
         select(Case.id)
         .where(Case.child_id == child_id, Case.kind == CaseKind.CHILD_IN_CONFLICT_WITH_LAW, in_charge)
@@ -270,10 +302,9 @@ def case_filter(
             for grant in principal.grants
             if permission in grant.permissions and (grant.role is Role.CASE_WORKER) is narrowed
         )
-        scope = lquery_array(paths)
-        if scope is None:
+        if not paths:
             continue
-        inside = matches_scope(path_column, scope)
+        inside = in_subtrees(path_column, paths)
         clauses.append(and_(inside, assigned_to_column == principal.id) if narrowed else inside)
     return or_(*clauses) if clauses else false()
 

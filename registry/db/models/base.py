@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Enum, ForeignKeyConstraint, Index, Integer, MetaData, func
+from sqlalchemy import (
+    BigInteger,
+    Computed,
+    DateTime,
+    Enum,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from registry.db.types import Ltree
@@ -67,3 +78,40 @@ def jurisdiction_bound(table: str) -> tuple[ForeignKeyConstraint, Index]:
         ),
         Index(f"ix_{table}_path", "path", postgresql_using="gist"),
     )
+
+
+# The depths of a path whose ids :class:`PathIdsMixin` keeps: the province (2) and the two levels below it
+# (a division or district, then a district, tehsil or community: DIVISIONAL and TEHSIL are optional).
+PATH_ID_DEPTHS = (2, 3, 4)
+
+
+def path_id_expression(depth: int) -> str:
+    """SQL of the id in the ``depth``-th label of ``path`` (labels are the ids of the jurisdictions from the
+    root down), NULL for a shorter path."""
+    return f"CASE WHEN nlevel(path) >= {depth} THEN ltree2text(subpath(path, {depth - 1}, 1))::bigint END"
+
+
+class PathIdsMixin:
+    """The ids of the jurisdictions at depths 2, 3 and 4 of a :class:`JurisdictionBoundMixin` record's path,
+    kept by PostgreSQL from ``path`` (generated columns, migration 0011).
+
+    "Inside the subtree of the node with id 67 at depth 4" is ``path_id_4 = 67``, the same rows as
+    ``path <@ '1.2.14.67'`` (a path is the chain of its ancestors' ids). Under row-level security the
+    planner may use only leakproof operators as index conditions and with statistics: bigint equality is
+    one, ltree's operators are not (it guesses 1 % for each). Hot lists read their page in id order from a
+    btree on ``(path_id_N, id)`` (see :func:`registry.auth.policy.in_subtrees`).
+    """
+
+    path_id_2: Mapped[int | None] = mapped_column(BigInteger, Computed(path_id_expression(2), persisted=True))
+    path_id_3: Mapped[int | None] = mapped_column(BigInteger, Computed(path_id_expression(3), persisted=True))
+    path_id_4: Mapped[int | None] = mapped_column(BigInteger, Computed(path_id_expression(4), persisted=True))
+
+
+def path_id_columns(path_column: Any) -> dict[int, Any] | None:
+    """The :class:`PathIdsMixin` columns, by depth, of the entity (or alias) whose ``path`` attribute
+    ``path_column`` is; None for any other column."""
+    owner = getattr(path_column, "class_", None)
+    if owner is None or getattr(path_column, "key", None) != "path":
+        return None
+    columns = {depth: getattr(owner, f"path_id_{depth}", None) for depth in PATH_ID_DEPTHS}
+    return {depth: column for depth, column in columns.items() if column is not None} or None

@@ -25,6 +25,7 @@ from registry.db.models.base import (
     Base,
     IdMixin,
     JurisdictionBoundMixin,
+    PathIdsMixin,
     VersionedMixin,
     created_at_column,
     jurisdiction_bound,
@@ -58,7 +59,7 @@ class RiskLevel(enum.StrEnum):
     LOW = "LOW"
 
 
-class Case(IdMixin, JurisdictionBoundMixin, VersionedMixin, Base):
+class Case(IdMixin, JurisdictionBoundMixin, PathIdsMixin, VersionedMixin, Base):
     """One protection concern about one child, owned by one jurisdiction, assigned to one caseworker."""
 
     __tablename__ = "cases"
@@ -98,6 +99,20 @@ class Case(IdMixin, JurisdictionBoundMixin, VersionedMixin, Base):
             postgresql_where=text("stage <> 'CLOSED'"),
         ),
         Index("ix_cases_opened_at", "opened_at"),
+        # Pages of a province's (district's, ...) cases newest first, read from the index alone: the columns
+        # row-level security and the usual filters look at are included (migration 0011).
+        Index(
+            "ix_cases_path_id_2_id",
+            "path_id_2",
+            "id",
+            postgresql_include=["path_id_3", "path", "stage"],
+        ),
+        Index(
+            "ix_cases_path_id_4_id",
+            "path_id_4",
+            "id",
+            postgresql_include=["path_id_2", "path", "stage"],
+        ),
     )
 
 

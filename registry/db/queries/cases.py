@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.auth.policy import in_subtrees
 from registry.db.models import (
     Case,
     CaseEvent,
@@ -21,9 +23,11 @@ from registry.db.models import (
 from registry.db.queries.paging import (
     Keyset,
     apply_keyset,
+    below_looked_up_root,
     counts_within,
     in_list_order,
     pages_within,
+    subtree_path,
 )
 
 
@@ -34,6 +38,9 @@ class CaseFilter:
     risk_levels: Sequence[RiskLevel] = ()
     # Only cases in the subtree of this jurisdiction.
     within_code: str | None = None
+    # ``within_code``'s path, once looked up (:func:`with_within_path`): the subtree is then matched by the
+    # path's ids, which the planner can use (see :func:`registry.auth.policy.in_subtrees`).
+    within_path: str | None = None
     # Only cases owned by a jurisdiction at one of these levels.
     levels: Sequence[JurisdictionLevel] = ()
     open: bool | None = None
@@ -53,9 +60,11 @@ def _filtered(visible: ColumnElement[bool], flt: CaseFilter) -> Select[Case]:
         statement = statement.where(Case.stage.in_(flt.stages))
     if flt.risk_levels:
         statement = statement.where(Case.risk_level.in_(flt.risk_levels))
-    if flt.within_code is not None:
+    if flt.within_path is not None:
+        statement = statement.where(in_subtrees(Case.path, [flt.within_path]))
+    elif flt.within_code is not None:
         root = select(Jurisdiction.path).where(Jurisdiction.code == flt.within_code).scalar_subquery()
-        statement = statement.where(Case.path.op("<@")(root))
+        statement = statement.where(below_looked_up_root(Case.path, root))
     if flt.levels:
         at_levels = select(Jurisdiction.id).where(Jurisdiction.level.in_(flt.levels))
         statement = statement.where(Case.jurisdiction_id.in_(at_levels))
@@ -80,15 +89,26 @@ def _filtered(visible: ColumnElement[bool], flt: CaseFilter) -> Select[Case]:
     return statement
 
 
+async def with_within_path(session: AsyncSession, flt: CaseFilter) -> CaseFilter:
+    """``flt`` with the path of its ``within_code`` looked up (unchanged when there is none, or no such
+    jurisdiction: then the statement finds no subtree and no case)."""
+    if flt.within_code is None or flt.within_path is not None:
+        return flt
+    path = await subtree_path(session, flt.within_code)
+    return flt if path is None else dataclasses.replace(flt, within_path=path)
+
+
 async def cases_page(
     session: AsyncSession, visible: ColumnElement[bool], flt: CaseFilter, *, keyset: Keyset
 ) -> list[Case]:
     """Newest first (by id, which follows creation), keyset-paged."""
+    flt = await with_within_path(session, flt)
     statement = apply_keyset(_filtered(visible, flt), Case.id, keyset, descending=True)
     return in_list_order(list(await session.scalars(statement)), keyset)
 
 
 async def count_cases(session: AsyncSession, visible: ColumnElement[bool], flt: CaseFilter) -> int:
+    flt = await with_within_path(session, flt)
     subquery = _filtered(visible, flt).subquery()
     return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
 

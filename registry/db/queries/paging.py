@@ -6,12 +6,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Values, and_, cast, column, func, select, true, values
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    Values,
+    and_,
+    cast,
+    column,
+    false,
+    func,
+    select,
+    true,
+    union_all,
+    values,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.types import Text
 
-from registry.db.models import Base
+from registry.db.models import Base, Jurisdiction
+from registry.db.models.base import path_id_columns
 from registry.db.types import Ltree
 
 T = TypeVar("T")
@@ -28,6 +43,13 @@ class Keyset:
     backwards: bool = False
 
 
+# Tables whose pages take their ids first and then read those rows: an index on ``(path_id_N, id)`` covers
+# what the page's conditions and row-level security read (migration 0011), so the ids come newest first from
+# the index alone and the scan stops at the page's end. Asked for whole rows in one step, the planner would
+# cost each row read from the table on the way and rather sort the whole subtree.
+PAGED_BY_IDS = frozenset({"cases", "children"})
+
+
 def apply_keyset(statement: Select[T], id_column: Any, keyset: Keyset, *, descending: bool) -> Select[T]:
     """Restrict and order ``statement`` for one page. With ``backwards`` the rows come in reverse list order;
     :func:`in_list_order` puts them back."""
@@ -36,7 +58,41 @@ def apply_keyset(statement: Select[T], id_column: Any, keyset: Keyset, *, descen
     if keyset.before is not None:
         statement = statement.where(id_column > keyset.before if descending else id_column < keyset.before)
     ascending = descending == keyset.backwards
-    return statement.order_by(id_column.asc() if ascending else id_column.desc()).limit(keyset.limit)
+    order = id_column.asc() if ascending else id_column.desc()
+    page = statement.order_by(order).limit(keyset.limit)
+    entity = _whole_entity(statement)
+    if entity is None or entity.__table__.name not in PAGED_BY_IDS:
+        return page
+    # The page's own table is not the enclosing one (correlate_except); anything else it refers to (a
+    # lateral root) still is.
+    ids = page.with_only_columns(id_column).correlate_except(entity.__table__)
+    rows: Select[T] = select(entity).where(id_column.in_(ids)).order_by(order)
+    return rows
+
+
+def _whole_entity(statement: Select[Any]) -> Any:
+    """The mapped class ``statement`` selects whole rows of, if it selects just that."""
+    columns = statement.column_descriptions
+    if len(columns) != 1 or columns[0]["expr"] is not columns[0]["entity"]:
+        return None
+    entity = columns[0]["entity"]
+    return entity if isinstance(entity, type) and hasattr(entity, "__table__") else None
+
+
+def below_looked_up_root(path_column: Any, root: Any) -> ColumnElement[bool]:
+    """``path <@ root`` for a root the statement itself looks up (a ``withinCode`` not resolved beforehand
+    by :func:`subtree_path`). Under row-level security the planner guesses that an ltree condition keeps
+    1 % of the rows; with the scope's own guess that makes a district inside a province's scope look empty,
+    and the planner reads the whole province rather than the newest rows in order. Wrapped in ``coalesce``
+    (the same rows: a null is no match either way) it guesses half."""
+    inside: ColumnElement[bool] = func.coalesce(path_column.op("<@")(root), false())
+    return inside
+
+
+async def subtree_path(session: AsyncSession, code: str) -> str | None:
+    """The path of the jurisdiction with this code: the root of a ``withinCode`` filter's subtree."""
+    path: str | None = await session.scalar(select(Jurisdiction.path).where(Jurisdiction.code == code))
+    return path
 
 
 def in_list_order(rows: list[T], keyset: Keyset) -> list[T]:
@@ -50,6 +106,47 @@ def _roots_table(roots: Sequence[str]) -> Values:
 def _below(path_column: Any, root: Any, *, strictly: bool) -> ColumnElement[bool]:
     inside: ColumnElement[bool] = path_column.op("<@")(cast(root, Ltree()))
     return and_(inside, path_column != cast(root, Ltree())) if strictly else inside
+
+
+def _root_groups(
+    path_column: Any, roots: Sequence[str], *, strictly: bool
+) -> list[tuple[Values, ColumnElement[bool]]]:
+    """The roots as ``VALUES`` tables, each with the condition (on its columns) that a row lies below its
+    root. Where the path's model keeps the ids of its path (:class:`~registry.db.models.base.PathIdsMixin`),
+    roots of one depth share a table and match by those ids, as :func:`registry.auth.policy.in_subtrees`
+    does (an index condition under row-level security, where ``path <@ root`` is not); others match by
+    ``path <@``."""
+    ids = path_id_columns(path_column)
+    groups: dict[tuple[int, bool], list[str]] = {}
+    by_pattern: list[str] = []
+    for root in roots:
+        labels = root.split(".")
+        depth = min(len(labels), max(ids)) if ids is not None else 0
+        if ids is None or depth not in ids or not all(label.isdigit() for label in labels):
+            by_pattern.append(root)
+        else:
+            groups.setdefault((depth, len(labels) > depth), []).append(root)
+    found: list[tuple[Values, ColumnElement[bool]]] = []
+    if by_pattern:
+        table = _roots_table(by_pattern)
+        found.append((table, _below(path_column, table.c.root, strictly=strictly)))
+    for (depth, deeper), members in groups.items():
+        assert ids is not None
+        table = values(
+            column("root", Text()),
+            column("key", BigInteger()),
+            column("province", BigInteger()),
+            name=f"roots_{depth}{'_below' if deeper else ''}",
+        ).data([(root, int(root.split(".")[depth - 1]), int(root.split(".")[1])) for root in members])
+        clauses = [ids[depth] == table.c.key]
+        if depth == 3:
+            clauses.append(ids[2] == table.c.province)  # the key of the index that includes the third id
+        if deeper:
+            clauses.append(_below(path_column, table.c.root, strictly=False))
+        if strictly:
+            clauses.append(path_column != cast(table.c.root, Ltree()))
+        found.append((table, and_(*clauses)))
+    return found
 
 
 async def pages_within(
@@ -67,15 +164,19 @@ async def pages_within(
     """One page of ``statement`` inside each subtree (root path), for every root in one statement: a
     ``LATERAL`` join runs the page query once per root. Nested lists (each jurisdiction's cases) then cost
     one statement for all parents, not one per parent."""
-    table = _roots_table(roots)
-    per_root = apply_keyset(
-        statement.where(_below(path_column, table.c.root, strictly=strictly_below)),
-        id_column,
-        keyset,
-        descending=descending,
+    parts = []
+    for table, below in _root_groups(path_column, roots, strictly=strictly_below):
+        per_root = apply_keyset(statement.where(below), id_column, keyset, descending=descending)
+        page = per_root.subquery().lateral()
+        parts.append(select(table.c.root, *page.c).select_from(table).join(page, true()))
+    combined = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("pages")
+    ascending = descending == keyset.backwards
+    key = combined.c[id_column.key]
+    rows = await session.execute(
+        select(combined.c.root, aliased(model, combined)).order_by(
+            combined.c.root, key.asc() if ascending else key.desc()
+        )
     )
-    page = per_root.subquery().lateral()
-    rows = await session.execute(select(table.c.root, aliased(model, page)).join(page, true()))
     found: dict[str, list[ModelT]] = {root: [] for root in roots}
     for root, row in rows:
         found[root].append(row)
@@ -91,11 +192,13 @@ async def counts_within(
     strictly_below: bool = False,
 ) -> dict[str, int]:
     """How many rows of ``statement`` lie inside each subtree, for every root in one statement."""
-    table = _roots_table(roots)
-    counted = (
-        statement.where(_below(path_column, table.c.root, strictly=strictly_below))
-        .with_only_columns(func.count(), maintain_column_froms=True)
-        .scalar_subquery()
-    )
-    rows = await session.execute(select(table.c.root, counted))
+    parts = []
+    for table, below in _root_groups(path_column, roots, strictly=strictly_below):
+        counted = (
+            statement.where(below)
+            .with_only_columns(func.count(), maintain_column_froms=True)
+            .scalar_subquery()
+        )
+        parts.append(select(table.c.root, counted.label("count")))
+    rows = await session.execute(parts[0] if len(parts) == 1 else union_all(*parts))
     return {root: int(count) for root, count in rows}
