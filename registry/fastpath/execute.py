@@ -227,6 +227,8 @@ async def _page(
 ) -> list[list[asyncpg.Record]]:
     """The page's rows (one more than the page), in the keyset's order, grouped by case."""
     principal = answer.context.principal
+    # The subtree's path is looked up first: matched by its ids, it shapes the statement (a key of its cache).
+    flt = await case_queries.with_within_path(answer.context.session, flt)
     bound, filter_shape, given = _bound_filter(flt)
     # Cursor values are bound per request; whether there are any, and the page size, shape the statement.
     if keyset.after is not None:
@@ -333,6 +335,7 @@ def _bound_filter(
         stages=many("stage", flt.stages),
         risk_levels=many("risk", flt.risk_levels),
         within_code=one("within_code", flt.within_code),
+        within_path=flt.within_path,
         levels=many("level", flt.levels),
         open=flt.open,
         assigned_to_id=one("assigned_to_id", flt.assigned_to_id),
@@ -349,6 +352,7 @@ def _bound_filter(
         len(flt.levels),
         flt.open,
         flt.unassigned,
+        flt.within_path,
         *(name for name in given if not name[-1].isdigit()),
     )
     return bound, shape, given

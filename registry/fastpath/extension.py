@@ -9,8 +9,9 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Hashable
+from typing import Any
 
-from graphql import DocumentNode, ExecutionResult, GraphQLError
+from graphql import DocumentNode, ExecutionResult, GraphQLError, GraphQLSchema, OperationDefinitionNode
 from graphql.execution.values import get_variable_values
 from prometheus_client import Counter
 from strawberry.extensions import SchemaExtension
@@ -22,7 +23,8 @@ from registry.schema.context import Context
 
 compiled_reads = Counter(
     "registry_compiled_reads",
-    "Queries answered by a compiled plan (compiled) or handed to the resolvers (resolvers).",
+    "Queries answered by a compiled plan through the full path (compiled) or the compiled route (route), "
+    "or handed to the resolvers (resolvers).",
     ["path"],
     registry=REGISTRY,
 )
@@ -73,19 +75,32 @@ class CompiledReads(SchemaExtension):
             plan = _PLANS.get(document, execution.operation_name)
             answer = None
             if plan is not None:
-                answer = await _answer(plan, context, execution.schema._schema, execution.variables)
+                answer = await answer_plan(plan, context, execution.schema._schema, execution.variables)
             if answer is not None:
                 execution.result = answer
+                _register(context, execution.query, execution.operation_name, document, plan)
             compiled_reads.labels("compiled" if answer is not None else "resolvers").inc()
         yield
 
 
-async def _answer(
-    plan: Plan, context: Context, schema: object, variables: dict[str, object] | None
-) -> ExecutionResult | None:
-    from graphql import GraphQLSchema
+def _register(
+    context: Context, text: str | None, operation_name: str | None, document: DocumentNode, plan: Plan | None
+) -> None:
+    """Let the compiled route answer this document from now on (where the app has one)."""
+    request = context.request
+    documents = getattr(request.app.state, "compiled_documents", None) if request is not None else None
+    if documents is not None and text is not None and plan is not None:
+        documents.add(text, operation_name, document, plan)
+        # A request of a one-operation document need not name it.
+        if sum(isinstance(d, OperationDefinitionNode) for d in document.definitions) == 1:
+            documents.add(text, None, document, plan)
 
-    assert isinstance(schema, GraphQLSchema)
+
+async def answer_plan(
+    plan: Plan, context: Context, schema: GraphQLSchema, variables: dict[str, Any] | None
+) -> ExecutionResult | None:
+    """The plan's answer, or None where the resolvers must answer (variables that do not fit, arguments
+    they would refuse, another type's ID)."""
     coerced = get_variable_values(schema, plan.operation.variable_definitions or (), variables or {})
     if isinstance(coerced, list):
         return None  # the executor reports what is wrong with them

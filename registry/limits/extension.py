@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError
+from graphql import DocumentNode, ExecutionResult, GraphQLError, GraphQLSchema
 from graphql.validation import MaxIntrospectionDepthRule
 from strawberry.extensions import SchemaExtension
 
@@ -59,63 +59,97 @@ class QueryLimits(SchemaExtension):
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context.context
-        if isinstance(context, Context) and self.execution_context.result is None:
-            refusal = await self._admit(context)
+        execution = self.execution_context
+        if isinstance(context, Context) and execution.result is None:
+            assert execution.graphql_document is not None
+            refusal, self.decision = await admit(
+                context,
+                execution.schema._schema,
+                execution.graphql_document,
+                execution.operation_name,
+                execution.variables,
+            )
             if refusal is not None:
                 # A result set before execution is returned instead of running the operation.
-                self.execution_context.result = ExecutionResult(data=None, errors=[graphql_error(refusal)])
+                execution.result = ExecutionResult(data=None, errors=[graphql_error(refusal)])
         yield
 
-    async def _admit(self, context: Context) -> RegistryError | None:
-        """Why the operation may not run, if it may not: over the cost limit, or over budget."""
-        settings = context.settings
-        execution = self.execution_context
-        assert execution.graphql_document is not None
-        maximum = settings.max_query_cost
-        cost = query_cost(
-            execution.schema._schema,
-            execution.graphql_document,
-            operation_name=execution.operation_name,
-            variables=execution.variables,
-            max_page_size=settings.max_page_size,
-            list_size=settings.query_cost_list_size,
-            stop_above=maximum,
-        )
-        if cost > maximum:
-            return LimitExceeded(
-                f"The query could cost more than {maximum} (the fields its answer can hold, each page "
-                "counted in full); ask for smaller pages or fewer fields.",
-                limit="cost",
-                maximum=maximum,
-            )
-        limiter = _rate_limiter(context)
-        if limiter is None:
-            return None
-        request = context.request
-        address = request.client.host if request is not None and request.client is not None else None
-        self.decision = decision = await limiter.charge(caller_key(context.principal, address), max(cost, 1))
-        if decision.allowed:
-            return None
-        metrics.record_rate_limit_rejection()
-        if context.response is not None:
-            context.response.status_code = 429
-            context.response.headers["Retry-After"] = str(decision.retry_after_seconds)
-        return RateLimited(
-            f"Rate limit reached: this query costs {decision.cost} and {decision.remaining} is left; try "
-            f"again in {decision.retry_after_seconds} s.",
-            retry_after_seconds=decision.retry_after_seconds,
-        )
-
     def get_results(self) -> dict[str, Any]:
-        if self.decision is None:
-            return {}
-        return {
-            "rateLimit": {
-                "cost": self.decision.cost,
-                "remaining": self.decision.remaining,
-                "resetSeconds": self.decision.reset_seconds,
-            }
+        return rate_limit_extensions(self.decision)
+
+
+# Where a request the compiled route already charged keeps its decision (so a request it hands on to the
+# resolvers is not charged twice).
+CHARGED = "registry.rate_decision"
+
+
+async def admit(
+    context: Context,
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+) -> tuple[RegistryError | None, RateDecision | None]:
+    """Why the operation may not run, if it may not (over the cost limit, or over budget), and the rate
+    limiter's decision, charging the caller's bucket."""
+    settings = context.settings
+    maximum = settings.max_query_cost
+    cost = query_cost(
+        schema,
+        document,
+        operation_name=operation_name,
+        variables=variables,
+        max_page_size=settings.max_page_size,
+        list_size=settings.query_cost_list_size,
+        stop_above=maximum,
+    )
+    refusal: RegistryError
+    if cost > maximum:
+        refusal = LimitExceeded(
+            f"The query could cost more than {maximum} (the fields its answer can hold, each page "
+            "counted in full); ask for smaller pages or fewer fields.",
+            limit="cost",
+            maximum=maximum,
+        )
+        return refusal, None
+    limiter = _rate_limiter(context)
+    if limiter is None:
+        return None, None
+    request = context.request
+    charged = request.scope.get(CHARGED) if request is not None else None
+    if isinstance(charged, RateDecision):
+        decision = charged
+    else:
+        address = request.client.host if request is not None and request.client is not None else None
+        decision = await limiter.charge(caller_key(context.principal, address), max(cost, 1))
+        if request is not None:
+            request.scope[CHARGED] = decision
+    if decision.allowed:
+        return None, decision
+    if charged is None:
+        metrics.record_rate_limit_rejection()
+    if context.response is not None:
+        context.response.status_code = 429
+        context.response.headers["Retry-After"] = str(decision.retry_after_seconds)
+    refusal = RateLimited(
+        f"Rate limit reached: this query costs {decision.cost} and {decision.remaining} is left; try "
+        f"again in {decision.retry_after_seconds} s.",
+        retry_after_seconds=decision.retry_after_seconds,
+    )
+    return refusal, decision
+
+
+def rate_limit_extensions(decision: RateDecision | None) -> dict[str, Any]:
+    """The answer's ``extensions``: what the request cost and what is left."""
+    if decision is None:
+        return {}
+    return {
+        "rateLimit": {
+            "cost": decision.cost,
+            "remaining": decision.remaining,
+            "resetSeconds": decision.reset_seconds,
         }
+    }
 
 
 def _rate_limiter(context: Context) -> RateLimiter | None:

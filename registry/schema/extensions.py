@@ -32,18 +32,23 @@ class RecordPersonalDataReads(SchemaExtension):
         yield
         context = self.execution_context.context
         result = self.execution_context.result
-        if not isinstance(context, Context) or not context.audit.has_reads:
-            return
-        try:
-            await context.audit.record_reads(context.session)
-            await context.session.commit()
-        except Exception:
-            # Logged without the answer: it holds the personal data that could not be recorded.
-            log.exception("recording a read of personal data failed; the answer is withheld")
-            await context.session.rollback()
-            if isinstance(result, ExecutionResult):
-                result.data = None
-                result.errors = [GraphQLError("Unexpected error: the answer could not be recorded.")]
+        if isinstance(context, Context) and isinstance(result, ExecutionResult):
+            await record_personal_data_reads(context, result)
+
+
+async def record_personal_data_reads(context: Context, result: ExecutionResult) -> None:
+    """Record (and commit) the personal data ``result`` holds, or withhold the whole answer."""
+    if not context.audit.has_reads:
+        return
+    try:
+        await context.audit.record_reads(context.session)
+        await context.session.commit()
+    except Exception:
+        # Logged without the answer: it holds the personal data that could not be recorded.
+        log.exception("recording a read of personal data failed; the answer is withheld")
+        await context.session.rollback()
+        result.data = None
+        result.errors = [GraphQLError("Unexpected error: the answer could not be recorded.")]
 
 
 class RefuseTextWithNul(SchemaExtension):
@@ -55,8 +60,8 @@ class RefuseTextWithNul(SchemaExtension):
         execution = self.execution_context
         document = execution.graphql_document
         if execution.result is None and (
-            _holds_nul(execution.variables)
-            or (document is not None and _may_hold_nul(execution.query) and _literal_holds_nul(document))
+            holds_nul(execution.variables)
+            or (document is not None and _may_hold_nul(execution.query) and _literalholds_nul(document))
         ):
             refusal = InvalidInput("Text may not contain the NUL character (U+0000).")
             # A result set before execution is returned instead of running the operation.
@@ -72,13 +77,13 @@ def _may_hold_nul(text: str | None) -> bool:
     return text is None or "\x00" in text or "\\u" in text
 
 
-def _holds_nul(value: Any) -> bool:
+def holds_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, dict):
-        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
     if isinstance(value, list | tuple):
-        return any(_holds_nul(item) for item in value)
+        return any(holds_nul(item) for item in value)
     return False
 
 
@@ -94,7 +99,7 @@ class _NulInStrings(Visitor):
         return None
 
 
-def _literal_holds_nul(document: DocumentNode) -> bool:
+def _literalholds_nul(document: DocumentNode) -> bool:
     finder = _NulInStrings()
     visit(document, finder)
     return finder.found
