@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import URL
 
+from registry.auth.principal import PrincipalKind
 from registry.auth.tokens import TokenService
 from registry.db.seed.demo import seed_demo
 from registry.db.server import app_url_for
@@ -23,6 +24,7 @@ from registry.identity_numbers import load_vault
 from registry.observability.metrics import REGISTRY
 from registry.schema.relay import encode_cursor
 from tests.conftest import StatementLog, bearer, gid, make_settings, user_token
+from tests.factories import JurisdictionRow, make_api_client
 
 CASE_LEAVES = [
     "id",
@@ -97,6 +99,26 @@ async def demo(owner: asyncpg.Connection[Any], tokens: TokenService) -> Demo:
         principals[label] = user_token(tokens, user_id)
     if worker is not None:
         principals["worker"] = user_token(tokens, worker)
+    # An API client of the district (it never sees restricted identities, nor children whose consent to
+    # data sharing is withdrawn: some are, here).
+    district = await owner.fetchrow(
+        "SELECT id, code, path::text, level::text FROM jurisdictions WHERE id = $1", busiest["id"]
+    )
+    officer = users["DISTRICT_OFFICER"]
+    organisation = await owner.fetchval("SELECT organisation_id FROM users WHERE id = $1", officer)
+    scopes = ["cases:read", "children:read", "pii:read", "jurisdictions:read"]
+    client_db_id, client_id = await make_api_client(
+        owner, JurisdictionRow(*district), organisation_id=organisation, created_by=officer, scopes=scopes
+    )
+    principals["client"], _ = tokens.issue(
+        PrincipalKind.CLIENT, client_db_id, client_id=client_id, scope=" ".join(scopes)
+    )
+    await owner.execute(
+        """INSERT INTO consents (child_id, purpose, given_by, given_at, withdrawn_at)
+           SELECT c.child_id, 'DATA_SHARING', 'CHILD_ASSENT', now() - interval '1 year', now()
+           FROM cases c WHERE c.path <@ $1::ltree ORDER BY c.id DESC LIMIT 7""",
+        district["path"],
+    )
     return Demo(busiest["code"], busiest["province"], other, case_ids, principals)
 
 

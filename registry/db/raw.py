@@ -43,9 +43,16 @@ class CompiledStatement:
 
 
 def compile_statement(statement: Select[Any], dialect: Dialect) -> CompiledStatement:
-    compiled = statement.compile(dialect=dialect)
-    # Array binds get a sequence of processors; the compiled path binds none.
-    processors = {name: p for name, p in compiled._bind_processors.items() if callable(p)}
+    # Lists bound into the statement (``IN`` of the policy's own constants) are expanded now, one
+    # placeholder per value; a list given per request would not be (the compiled path binds none).
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    own = {name: p for name, p in compiled._bind_processors.items() if callable(p)}
+
+    def processor(name: str) -> Callable[[Any], Any] | None:
+        # An expanded value ``<name>_<n>`` is processed as its list's ``<name>`` would be.
+        return own.get(name) or own.get(name.rpartition("_")[0])
+
+    processors = {name: found for name in compiled.positiontup or () if (found := processor(name))}
     fixed = {
         name: processors[name](value) if name in processors and value is not None else value
         for name, value in compiled.construct_params().items()
