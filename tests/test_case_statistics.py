@@ -15,7 +15,15 @@ from registry.auth.tokens import TokenService
 from registry.db.seed.loader import connect_owner
 from registry.db.server import app_url_for
 from tests.conftest import GraphQLClient, make_settings, user_token
-from tests.factories import SmallTree, make_case, make_child, make_organisation, make_small_tree, make_user
+from tests.factories import (
+    SmallTree,
+    make_case,
+    make_child,
+    make_jurisdiction,
+    make_organisation,
+    make_small_tree,
+    make_user,
+)
 
 STATISTICS = """
 query($j: String!, $by: [CaseDimension!], $level: JurisdictionLevel, $period: PeriodUnit,
@@ -338,3 +346,62 @@ async def test_an_analyst_filters_on_a_period_at_least_as_long_as_the_one_groupe
     ]
     assert months["cells"]
     assert all(cell["period"].startswith("2026-") for cell in months["cells"])
+
+
+async def test_districts_by_sex_do_not_give_away_a_district_withheld_among_districts_alone(
+    owner: asyncpg.Connection[Any], tokens: TokenService, graphql: GraphQLClient
+) -> None:
+    """Punjab's districts alone: Lahore's 3 cases are withheld, with Multan's 5. By sex, Multan's cases are
+    all girls': were Multan's 5 girls published, Lahore = Punjab 16 - Multan 5 - Faisalabad 8. The two
+    groupings are protected as one lattice, the coarser first, so the finer one keeps Multan withheld."""
+    tree = await make_small_tree(owner)
+    faisalabad = await make_jurisdiction(owner, "PK-PB-FAISALABAD", "DISTRICT", parent=tree.punjab)
+    where = {"lahore": tree.lahore, "multan": tree.multan, "karachi": tree.karachi, "faisalabad": faisalabad}
+    cases = {
+        ("lahore", "MALE"): 1,
+        ("lahore", "FEMALE"): 2,
+        ("multan", "FEMALE"): 5,
+        ("faisalabad", "MALE"): 4,
+        ("faisalabad", "FEMALE"): 4,
+        ("karachi", "MALE"): 9,
+        ("karachi", "FEMALE"): 7,
+    }
+    for (district, sex), count in cases.items():
+        for _ in range(count):
+            await make_case(owner, await make_child(owner, where[district], sex=sex), where[district])
+    org = await make_organisation(owner, tree.nation)
+    token = user_token(tokens, await make_user(owner, "NATIONAL_ANALYST", tree.nation, organisation_id=org))
+
+    answers = [
+        by_place_and_sex(await statistics(graphql, token, "PK", by=by, level=level))
+        for by in ([], ["SEX"])
+        for level in ("PROVINCIAL", "DISTRICT")
+    ]
+    answers += [by_place_and_sex(await statistics(graphql, token, "PK", by=by)) for by in ([], ["SEX"])]
+    codes = {name: place.code for name, place in where.items()}
+    within = {code: (code, code[:5], "PK") for code in codes.values()}
+    variables = [(codes[district], sex) for district, sex in cases]
+
+    def covers(place: str | None, sex: str | None) -> dict[tuple[str, str], int]:
+        return {(code, s): 1 for code, s in variables if (place or "PK") in within[code] and sex in (None, s)}
+
+    known = [
+        (covers(place, sex), count)
+        for answer in answers
+        for (place, sex), count in answer.items()
+        if count is not None
+    ]
+    withheld = [key for answer in answers for key, count in answer.items() if count is None]
+    assert (codes["lahore"], None) in withheld
+    for place, category in withheld:
+        assert not determined_sum(covers(place, category), known), f"worked out: {place} {category}"
+
+
+def determined_sum(
+    cell: dict[tuple[str, str], int], equations: list[tuple[dict[tuple[str, str], int], int]]
+) -> bool:
+    """Is the sum of ``cell``'s unknowns fixed by the linear equations?"""
+    variables = sorted({v for coefficients, _ in equations for v in coefficients} | set(cell))
+    rows = [[Fraction(coefficients.get(v, 0)) for v in variables] for coefficients, _ in equations]
+    target = [Fraction(cell.get(v, 0)) for v in variables]
+    return rank([*rows, target]) == rank(rows)

@@ -27,9 +27,10 @@ from hypothesis import strategies as st
 
 from registry.db.models import JurisdictionLevel
 from registry.db.models.jurisdictions import LEVEL_DEPTH
-from registry.statistics.suppression import Key, UnprotectableError, protect_tree
+from registry.statistics.suppression import Key, UnprotectableError, protect_lattice, protect_tree
 from registry.statistics.tables import Place, ScopeTree
 from tests.test_suppression import check_every_level
+from tests.test_suppression_lattice import check_lattice
 
 THRESHOLD = 5
 CATEGORIES = ("THEFT", "ROBBERY")
@@ -182,3 +183,46 @@ def test_each_level_withholds_the_same_cells_whatever_level_the_table_goes_down_
         assert districts is None
     if districts is None:
         assert institutions is None
+
+
+# --- The same tables with their coarser grouping (the figures without the category) --------------------
+
+
+def _lattice(
+    cells: dict[Key, int], nesting: dict[Hashable, Hashable]
+) -> dict[frozenset[int], frozenset[Key]] | None:
+    try:
+        return protect_lattice(cells, threshold=THRESHOLD, nesting={0: nesting})
+    except UnprotectableError:
+        return None
+
+
+@PROPERTY
+@given(world=worlds(), finest=st.sampled_from([JurisdictionLevel.DISTRICT, None]))
+def test_no_withheld_figure_of_either_grouping_can_be_worked_out_from_both(
+    world: World, finest: JurisdictionLevel | None
+) -> None:
+    cells, nesting = institution_table(world) if finest is None else jurisdiction_table(world, finest)
+    check_lattice(cells, THRESHOLD, nesting)
+
+
+@PROPERTY
+@given(world=worlds())
+def test_each_level_of_each_grouping_is_the_same_whatever_level_the_table_goes_down_to(world: World) -> None:
+    provinces = _lattice(*jurisdiction_table(world, JurisdictionLevel.PROVINCIAL))
+    districts = _lattice(*jurisdiction_table(world, JurisdictionLevel.DISTRICT))
+    institutions = _lattice(*institution_table(world))
+    for coarse, fine, levels in (
+        (provinces, districts, (JurisdictionLevel.NATIONAL, JurisdictionLevel.PROVINCIAL)),
+        (
+            districts,
+            institutions,
+            (JurisdictionLevel.NATIONAL, JurisdictionLevel.PROVINCIAL, JurisdictionLevel.DISTRICT),
+        ),
+    ):
+        if coarse is None:
+            assert fine is None
+        elif fine is not None:
+            for grouping in fine:
+                for level in levels:
+                    assert at_depth(fine[grouping], level) == at_depth(coarse[grouping], level)

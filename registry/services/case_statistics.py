@@ -20,7 +20,7 @@ from registry.db.queries.jurisdictions import jurisdiction_by_code
 from registry.errors import InvalidInput, NotFound
 from registry.statistics import periods
 from registry.statistics.levels import LevelTree
-from registry.statistics.suppression import UnprotectableError, protect_tree_cached
+from registry.statistics.suppression import UnprotectableError, protect_lattice_cached
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,14 +216,21 @@ def _at_depth(leaves: dict[tuple[Any, ...], int], tree: LevelTree, depth: int) -
 async def _withheld(
     leaves: dict[tuple[Any, ...], int], tree: LevelTree, threshold: int
 ) -> frozenset[tuple[Any, ...]]:
+    """The keys of ``leaves`` (at every level) to withhold. The table is protected with every coarser
+    grouping of it (the same counts by fewer dimensions, each asked for on its own), so that no answer at a
+    coarser grouping gives away what this one withholds, or the reverse."""
+    cells = {key: count for key, count in leaves.items() if count > 0}
+    if not cells:
+        return frozenset()
+    finest = frozenset(range(1, len(next(iter(cells)))))
+
+    def protect() -> frozenset[tuple[Any, ...]]:
+        nesting = cast("dict[Hashable, Hashable]", tree.parents(key[0] for key in cells))
+        return protect_lattice_cached(cells, threshold=threshold, nesting={0: nesting})[finest]
+
     # In a worker thread: a large table takes a while to protect, and other requests keep being served.
     try:
-        return await asyncio.to_thread(
-            protect_tree_cached,
-            {key: count for key, count in leaves.items() if count > 0},
-            threshold=threshold,
-            nesting={0: cast("dict[Hashable, Hashable]", tree.parents(key[0] for key in leaves))},
-        )
+        return await asyncio.to_thread(protect)
     except UnprotectableError as error:
         raise InvalidInput(str(error), field="groupBy") from error
 

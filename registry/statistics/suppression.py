@@ -31,6 +31,12 @@ always give the same pattern. Each level is decided from the levels above it alo
 withholds the same cells whether the tree is protected down to provinces or to districts. Where a cube
 cannot be carried down (rare categories spread thinly), the finer level cannot be published at that
 grouping and ``UnprotectableError`` says so; the coarser levels are unaffected.
+
+``protect_tree`` protects one grouping and takes every total of it that reaches the threshold as known.
+Where the same counts are also published by fewer categories (districts alone, and districts by offence),
+those totals are cells of other tables, withheld or not by their own patterns, and two groupings protected
+apart can be subtracted from each other. ``protect_lattice`` protects every grouping of a table together,
+the coarsest first, so that no combination of them determines a withheld cell.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ import itertools
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from fractions import Fraction
 
 Key = tuple[Hashable, ...]
 
@@ -383,3 +390,450 @@ def _corners(x: Key, choice: Sequence[Hashable | None]) -> list[Key]:
         (x[d],) if partner is None else (x[d], partner) for d, partner in enumerate(choice)
     ]
     return [tuple(corner) for corner in itertools.product(*axes)]
+
+
+# --- Linked tables: every grouping of the same counts -------------------------------------------------------
+
+
+class _Summed:
+    """The coordinate of a category dimension summed over (a cell of a coarser grouping)."""
+
+    def __repr__(self) -> str:
+        return "(all)"
+
+
+_ALL = _Summed()
+
+Grouping = frozenset[int]
+
+# Partner combinations tried for one lift or one share, cheapest first; beyond these the cell is refused.
+_MAX_COMBINATIONS = 4096
+# Cells an exact solution is looked for among (the work grows with their cube); beyond, the cell is refused.
+_MAX_SOLVED = 200
+
+
+def protect_lattice(
+    cells: Mapping[Key, int],
+    *,
+    threshold: int,
+    nesting: Mapping[int, Mapping[Hashable, Hashable]] | None = None,
+) -> dict[Grouping, frozenset[Key]]:
+    """The keys to withhold in every *grouping* of ``cells`` at every level of the tree, when all of them
+    may be published: for each set ``S`` of the category dimensions (the caller's dimension numbers; the
+    nested one is never summed over), the table of ``cells`` summed over the others, whose keys keep the
+    nested coordinate and the coordinates of ``S`` in their order. ``protect_tree`` protects one grouping
+    and takes every total of it that reaches the threshold as published; here the totals are the cells of
+    the coarser groupings, published or withheld as their own pattern says.
+
+    The groupings are protected from the coarsest (the jurisdictions alone) to the finest, each level of
+    the tree top down, as ``protect_tree`` does, with one rule for every vector (``+1/-1`` on withheld
+    cells, summing up the tree): it is *valid* when its sum over any set of its category dimensions, at its
+    level and every level above, is non-zero only on cells withheld there. A grouping's vectors are the
+    cubes around its small cells, carried down level by level, and a *lift* of each vector of every
+    grouping one dimension coarser (a vector of this grouping that sums to it): so the vectors of the finest
+    grouping move every withheld cell of every grouping and no published one, and no withheld cell is
+    determined by all groupings' published cells together. A grouping's pattern depends on its own counts
+    and the coarser groupings' alone, and a level's on the levels above, so answers at any grouping and
+    level agree.
+
+    Cubes, lifts and ways down are looked for first as single changes (``+1/-1`` on cells, each cell of
+    a coarser vector given to one finer cell), cheapest first; where none is valid, as an exact solution
+    of the linear conditions (a basic one, over the cells already withheld and the smallest first), kept
+    only when it changes each cell by one. Every vector changes non-empty cells by one, so the table plus
+    or minus it is another table of whole non-negative counts with the same published figures. Raises
+    ``UnprotectableError`` when a small cell, a vector's lift or its way down has no valid vector found:
+    coarser groupings and levels are decided without looking ahead.
+    """
+    if not cells:
+        return {}
+    for key, count in cells.items():
+        if count <= 0:
+            raise ValueError(f"cells hold non-empty counts only, got {count} at {key!r}")
+    if nesting is not None and len(nesting) > 1:
+        raise ValueError("at most one nested dimension")
+    nested, parents = next(iter(nesting.items())) if nesting else (None, {})
+    width = len(next(iter(cells)))
+    flat = [d for d in range(width) if d != nested]
+    lattice = _Lattice(cells, threshold, nested, parents)
+    withheld = lattice.protect()
+    answer: dict[Grouping, set[Key]] = {
+        frozenset(flat[i] for i in group): set() for group in _subsets(range(len(flat)))
+    }
+    for key in withheld:
+        group = frozenset(flat[i] for i in range(len(flat)) if key[1 + i] is not _ALL)
+        values = iter(key[1 + i] for i in range(len(flat)) if key[1 + i] is not _ALL)
+        external: list[Hashable] = []
+        for d in range(width):
+            if d == nested:
+                external.append(key[0])
+            elif d in group:
+                external.append(next(values))
+        answer[group].add(tuple(external))
+    return {group: frozenset(keys) for group, keys in answer.items()}
+
+
+_LATTICE_CACHE: OrderedDict[Hashable, dict[Grouping, frozenset[Key]]] = OrderedDict()
+_LATTICE_LOCK = threading.Lock()
+
+
+def protect_lattice_cached(
+    cells: Mapping[Key, int],
+    *,
+    threshold: int,
+    nesting: Mapping[int, Mapping[Hashable, Hashable]] | None = None,
+) -> dict[Grouping, frozenset[Key]]:
+    """``protect_lattice``, remembering its last answers (not its errors)."""
+    key = (
+        threshold,
+        frozenset((d, frozenset(parents.items())) for d, parents in (nesting or {}).items()),
+        frozenset(cells.items()),
+    )
+    with _LATTICE_LOCK:
+        answer = _LATTICE_CACHE.get(key)
+        if answer is not None:
+            _LATTICE_CACHE.move_to_end(key)
+            return dict(answer)
+    answer = protect_lattice(cells, threshold=threshold, nesting=nesting)
+    with _LATTICE_LOCK:
+        _LATTICE_CACHE[key] = answer
+        while len(_LATTICE_CACHE) > _CACHE.size:
+            _LATTICE_CACHE.popitem(last=False)
+    return dict(answer)
+
+
+def _subsets(items: Iterable[int]) -> list[frozenset[int]]:
+    """Every subset, the smallest first (and in a fixed order among equals)."""
+    items = sorted(items)
+    return [
+        frozenset(combination)
+        for size in range(len(items) + 1)
+        for combination in itertools.combinations(items, size)
+    ]
+
+
+Vector = dict[Key, Fraction]
+
+
+class _Lattice:
+    """Every grouping at every level. Internally a key is ``(node, *categories)`` with ``_ALL`` for each
+    category summed over, so one mapping holds the counts of every grouping at every level; a key's
+    grouping is the set of positions (1, 2, ...) that are not ``_ALL``."""
+
+    def __init__(
+        self,
+        cells: Mapping[Key, int],
+        threshold: int,
+        nested: int | None,
+        parents: Mapping[Hashable, Hashable],
+    ) -> None:
+        self.threshold = threshold
+        tree = _Tree(cells, threshold, nested, parents)  # the tree and the finest grouping's counts
+        self.depth = tree.depth
+        self.level_of = tree.level_of
+        self.children = tree.children
+        self.categories = tree.categories
+        # Each node's ancestors by level, root first, the node itself last.
+        self.up: dict[Hashable, list[Hashable]] = {}
+        for chain in tree.chains.values():
+            for level, node in enumerate(chain):
+                self.up.setdefault(node, chain[: level + 1])
+        self.groupings = _subsets(range(1, 1 + self.categories))
+        self.count: dict[Key, int] = defaultdict(int)
+        for (leaf, *rest), n in ((key, n) for key, n in tree.count.items() if key[0] in tree.chains):
+            for group in self.groupings:
+                coarse = tuple(v if i + 1 in group else _ALL for i, v in enumerate(rest))
+                for node in tree.chains[leaf]:
+                    self.count[(node, *coarse)] += n
+        self.count = dict(self.count)
+        self.cells: dict[tuple[Grouping, int], list[Key]] = defaultdict(list)
+        for key in self.count:
+            self.cells[(self._grouping(key), self.level_of[key[0]])].append(key)
+        self.values: list[list[Hashable]] = [[], *tree.values]  # by position; position 0 is the node
+        self.withheld: set[Key] = set()
+
+    def _grouping(self, key: Key) -> Grouping:
+        return frozenset(i for i in range(1, len(key)) if key[i] is not _ALL)
+
+    def protect(self) -> set[Key]:
+        vectors: dict[Grouping, list[Vector]] = {}
+        for level in range(self.depth + 1):
+            for group in self.groupings:
+                own = vectors.get(group, [])
+                if level:
+                    own = [self._carried_down(group, level, vector) for vector in own]
+                    for vector in own:
+                        self.withheld.update(vector)
+                for d in sorted(group):
+                    for coarse in vectors[group - {d}]:
+                        if any(_summed(vector, frozenset({d})) == coarse for vector in own):
+                            continue
+                        lift = self._lift(group, level, d, coarse)
+                        if lift is None:
+                            raise UnprotectableError(
+                                "Small counts withheld in a coarser table cannot stay withheld once this "
+                                "grouping is published; group by fewer dimensions or at a higher "
+                                "jurisdiction level"
+                            )
+                        self.withheld.update(lift)
+                        own.append(lift)
+                primaries = sorted(
+                    (key for key in self.cells[(group, level)] if self.count[key] < self.threshold),
+                    key=lambda key: (self.count[key], [_order(v) for v in key]),
+                )
+                for primary in primaries:
+                    if primary in self.withheld:
+                        continue
+                    cube = self._best_cube(group, level, primary, _FIRST_CHOICES)
+                    cube = cube or self._best_cube(group, level, primary, None)
+                    if cube is None:
+                        # Any valid vector that moves the small cell, among its siblings' cells.
+                        places = set(self.children[self.up[primary[0]][level - 1]]) if level else {primary[0]}
+                        cube = self._solved(group, level, places, None, {primary: Fraction(1)})
+                    if cube is None:
+                        raise UnprotectableError(
+                            "A small count cannot be withheld safely at this grouping; group by fewer "
+                            "dimensions or at a higher jurisdiction level"
+                        )
+                    self.withheld.update(cube)
+                    own.append(cube)
+                vectors[group] = own
+        return self.withheld
+
+    def _valid(self, group: Grouping, level: int, vector: Vector, *, above: bool = True) -> bool:
+        """Is every sum of ``vector`` (a vector of ``group`` at ``level``) over any set of its category
+        dimensions, at its level and (``above``) every level above, non-zero only on withheld cells? Its
+        own cells are not asked about: they are the ones it withholds."""
+        for summed in _subsets(group):
+            for to in range(0 if above else level, level + 1):
+                if not summed and to == level:
+                    continue
+                sums: dict[Key, Fraction] = defaultdict(Fraction)
+                for cell, value in vector.items():
+                    node = self.up[cell[0]][to]
+                    sums[(node, *(_ALL if i + 1 in summed else v for i, v in enumerate(cell[1:])))] += value
+                if any(total and cell not in self.withheld for cell, total in sums.items()):
+                    return False
+        return True
+
+    def _cost(self, cells: Iterable[Key]) -> tuple[int, int]:
+        new = {cell for cell in cells if cell not in self.withheld}
+        return (len(new), sum(self.count[cell] for cell in new))
+
+    def _preference(self, cell: Key) -> tuple[int, int, str]:
+        return (0 if cell in self.withheld else 1, self.count[cell], _order(cell))
+
+    def _cheapest_valid(
+        self, group: Grouping, level: int, candidates: Iterable[Vector], *, above: bool = True
+    ) -> Vector | None:
+        ranked = sorted(
+            itertools.islice(candidates, _MAX_COMBINATIONS),
+            key=lambda vector: (self._cost(vector), sorted(_order(cell) for cell in vector)),
+        )
+        return next((vector for vector in ranked if self._valid(group, level, vector, above=above)), None)
+
+    def _best_cube(self, group: Grouping, level: int, x: Key, choices: int | None) -> Vector | None:
+        """The cheapest valid cube around ``x``: in the nested dimension a sibling or none, in each category
+        dimension of ``group`` a partner or none; every corner non-empty."""
+        node = x[0]
+        siblings: list[Hashable | None] = [None]
+        if level:
+            places = [
+                s for s in self.children[self.up[node][level - 1]] if s != node and (s, *x[1:]) in self.count
+            ]
+            places.sort(key=lambda sibling: self._preference((sibling, *x[1:])))
+            siblings = [*(places[:choices] if choices is not None else places), None]
+        options: list[list[Hashable | None]] = [siblings]
+        for d in range(1, 1 + self.categories):
+            if d not in group:
+                options.append([None])
+                continue
+            partners = [v for v in self.values[d] if v != x[d] and _replace(x, d, v) in self.count]
+            partners.sort(key=lambda v, d=d: self._preference(_replace(x, d, v)))  # type: ignore[misc]
+            options.append([None, *(partners[:choices] if choices is not None else partners)])
+
+        def cubes() -> Iterable[Vector]:
+            for choice in itertools.product(*options):
+                corners = _corners(x, choice)
+                if all(corner in self.count for corner in corners):
+                    yield {
+                        corner: Fraction((-1) ** sum(a != b for a, b in zip(corner, x, strict=True)))
+                        for corner in corners
+                    }
+
+        return self._cheapest_valid(group, level, cubes())
+
+    def _lift(self, group: Grouping, level: int, d: int, coarse: Vector) -> Vector | None:
+        """A valid vector of ``group`` whose sum over dimension ``d`` is ``coarse``: each coarse cell's
+        change given to one of its cells by ``d``, the same category for all first."""
+        choices = {
+            cell: sorted(
+                (v for v in self.values[d] if _replace(cell, d, v) in self.count),
+                key=lambda v, cell=cell: self._preference(_replace(cell, d, v)),  # type: ignore[misc]
+            )
+            for cell in coarse
+        }
+        if any(not found for found in choices.values()):
+            return None
+        cells = sorted(coarse, key=lambda cell: [_order(v) for v in cell])
+        uniform = [
+            {_replace(cell, d, v): coarse[cell] for cell in cells}
+            for v in self.values[d]
+            if all(v in choices[cell] for cell in cells)
+        ]
+        found = self._cheapest_valid(group, level, uniform)
+        if found is not None:
+            return found
+        mixed = (
+            {_replace(cell, d, v): coarse[cell] for cell, v in zip(cells, assignment, strict=True)}
+            for assignment in itertools.product(*(choices[cell] for cell in cells))
+        )
+        found = self._cheapest_valid(group, level, mixed)
+        if found is None:
+            # Cells of the siblings too: they may cancel what the lift changes in the parents' figures.
+            places = {cell[0] for cell in coarse}
+            if level:
+                places = {child for node in places for child in self.children[self.up[node][level - 1]]}
+            found = self._solved(group, level, places, (frozenset({d}), level), coarse)
+        return found
+
+    def _carried_down(self, group: Grouping, level: int, vector: Vector) -> Vector:
+        """``vector`` one level further down: each cell's change given to one of its children's cells, so
+        that the children's changes sum to it, and every sum by fewer categories there is withheld."""
+        by_place: dict[Hashable, Vector] = defaultdict(dict)
+        for cell, value in vector.items():
+            by_place[cell[0]][cell] = value
+        below: Vector = {}
+        for place in sorted(by_place, key=_order):
+            part = by_place[place]
+            children = self.children[place]
+            cells = sorted(part, key=lambda cell: [_order(v) for v in cell])
+            choices = {
+                cell: sorted(
+                    (c for c in children if (c, *cell[1:]) in self.count),
+                    key=lambda c, cell=cell: self._preference((c, *cell[1:])),  # type: ignore[misc]
+                )
+                for cell in cells
+            }
+            whole = [
+                {(c, *cell[1:]): part[cell] for cell in cells}
+                for c in children
+                if all(c in choices[cell] for cell in cells)
+            ]
+            shared = self._cheapest_valid(group, level, whole, above=False)
+            if shared is None and all(choices.values()):
+                spread = (
+                    {(c, *cell[1:]): part[cell] for cell, c in zip(cells, assignment, strict=True)}
+                    for assignment in itertools.product(*(choices[cell] for cell in cells))
+                )
+                shared = self._cheapest_valid(group, level, spread, above=False)
+            if shared is None:
+                fixed = (frozenset[int](), level - 1)
+                shared = self._solved(group, level, set(children), fixed, part, above=False)
+            if shared is None:
+                raise UnprotectableError(
+                    "The small counts withheld at a higher level cannot be withheld at this one; group at "
+                    "a higher jurisdiction level or by fewer dimensions"
+                )
+            below.update(shared)
+        return below
+
+    def _solved(
+        self,
+        group: Grouping,
+        level: int,
+        places: set[Hashable],
+        fixed: tuple[Grouping, int] | None,
+        target: Vector,
+        *,
+        above: bool = True,
+    ) -> Vector | None:
+        """Where no vector of single changes is valid: any vector over the non-empty cells of ``group`` at
+        ``level`` at ``places`` whose sum over ``fixed`` (a set of category positions, a level) is
+        ``target`` (with no ``fixed`` sum: whose own cells are ``target`` where it says) and whose every
+        other sum is zero on each published cell, as exact rationals. Cells
+        already withheld, then the smallest, are preferred: the solution is the basic one that sets the
+        other cells to zero. Sums at levels above are left out unless ``above`` (a vector carried down:
+        they are the sums of ``target``, valid already). None when there is none."""
+        columns = sorted(
+            (key for key in self.cells[(group, level)] if key[0] in places),
+            key=lambda key: (*self._preference(key), [_order(v) for v in key]),
+        )
+        if not columns or len(columns) > _MAX_SOLVED:
+            return None
+        rows: dict[tuple[Grouping, int, Key], dict[int, Fraction]] = defaultdict(dict)
+        for column, cell in enumerate(columns):
+            for summed in _subsets(group):
+                for to in range(level + 1):
+                    if (not summed and to == level) or (not above and to < level and (summed, to) != fixed):
+                        continue
+                    node = self.up[cell[0]][to]
+                    line = (node, *(_ALL if i + 1 in summed else v for i, v in enumerate(cell[1:])))
+                    if (summed, to) == fixed or line not in self.withheld:
+                        rows[(summed, to, line)][column] = Fraction(1)
+        equations: list[tuple[dict[int, Fraction], Fraction]] = []
+        if fixed is None:
+            index = {cell: column for column, cell in enumerate(columns)}
+            if any(cell not in index for cell in target):
+                return None
+            equations += [({index[cell]: Fraction(1)}, value) for cell, value in target.items()]
+        for (summed, to, line), row in rows.items():
+            value = target.get(line, Fraction(0)) if (summed, to) == fixed else Fraction(0)
+            equations.append((row, value))
+        if fixed is not None and any((*fixed, line) not in rows for line in target):
+            return None  # a target cell no column sums to
+        solution = _solve(equations)
+        if solution is None:
+            return None
+        vector = {columns[column]: value for column, value in solution.items() if value}
+        # Only changes of one: the table plus or minus the vector is then another table of non-negative
+        # whole counts with the same published figures, not only another rational one.
+        if not vector or any(abs(value) != 1 for value in vector.values()):
+            return None
+        return vector if self._valid(group, level, vector, above=above) else None
+
+
+def _solve(equations: list[tuple[dict[int, Fraction], Fraction]]) -> dict[int, Fraction] | None:
+    """A solution of the sparse linear equations (column -> coefficient, right-hand side) with every
+    non-pivot column zero, each row's pivot its lowest column; None when they are inconsistent."""
+    basis: dict[int, tuple[dict[int, Fraction], Fraction]] = {}
+    for row, rhs in equations:
+        row = dict(row)
+        for pivot in sorted(column for column in row if column in basis):
+            factor = row.get(pivot)
+            if factor:
+                pivot_row, pivot_rhs = basis[pivot]
+                for column, value in pivot_row.items():
+                    updated = row.get(column, Fraction(0)) - factor * value
+                    if updated:
+                        row[column] = updated
+                    else:
+                        row.pop(column, None)
+                rhs -= factor * pivot_rhs
+        if not row:
+            if rhs:
+                return None
+            continue
+        pivot = min(row)
+        scale = row[pivot]
+        row = {column: value / scale for column, value in row.items()}
+        rhs /= scale
+        for other, (other_row, other_rhs) in list(basis.items()):
+            factor = other_row.get(pivot)
+            if factor:
+                for column, value in row.items():
+                    updated = other_row.get(column, Fraction(0)) - factor * value
+                    if updated:
+                        other_row[column] = updated
+                    else:
+                        other_row.pop(column, None)
+                basis[other] = (other_row, other_rhs - factor * rhs)
+        basis[pivot] = (row, rhs)
+    return {pivot: rhs for pivot, (_, rhs) in basis.items()}
+
+
+def _summed(vector: Vector, dims: frozenset[int]) -> Vector:
+    """``vector`` summed over the category positions ``dims`` (zeros left out)."""
+    sums: Vector = defaultdict(Fraction)
+    for cell, value in vector.items():
+        sums[tuple(_ALL if i in dims else v for i, v in enumerate(cell))] += value
+    return {cell: total for cell, total in sums.items() if total}

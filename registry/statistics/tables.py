@@ -2,12 +2,14 @@
 
 Police, detention and programme figures are protected as ``caseStatistics`` are. The table protected is
 always the caller's whole statistics scope, from its top (``statistics_root``) down to the level asked for,
-grouped by every dimension grouped or filtered on, and protected at every level of the tree at once
-(``protect_tree``). An answer reports some of its cells: one jurisdiction's figure, one province's
-districts, one offence, one quarter. Neither the jurisdiction asked about nor a filter changes the table, so
-the same cell is withheld or published the same way in every answer, and no two answers can be subtracted
-from each other (a province's figure minus its published districts, one parent's districts against
-another's) to recover a withheld count.
+grouped by every dimension grouped or filtered on, and protected at every level of the tree at once and
+together with every coarser grouping of the same counts (``protect_lattice``): the figures by offence and
+the figures ungrouped are one lattice of tables, each protected after the coarser ones, so neither gives
+away a cell the other withholds. An answer reports some of its cells: one jurisdiction's figure, one
+province's districts, one offence, one quarter. Neither the jurisdiction asked about nor a filter changes
+the table, so the same cell is withheld or published the same way in every answer, and no two answers can
+be subtracted from each other (a province's figure minus its published districts, one parent's districts
+against another's) to recover a withheld count.
 
 A *place* is a coordinate of the tree: a jurisdiction's figure at a level (``levels.Coordinate``), or an
 institution (``("I", id)``: a police station, a place of detention) one level below district, under the
@@ -26,7 +28,7 @@ from registry.db.models import JurisdictionLevel
 from registry.db.models.jurisdictions import LEVEL_DEPTH
 from registry.errors import InvalidInput
 from registry.statistics.levels import Coordinate, LevelTree, Node
-from registry.statistics.suppression import Key, UnprotectableError, protect_tree_cached
+from registry.statistics.suppression import Key, UnprotectableError, protect_lattice_cached
 
 Institution = tuple[Literal["I"], int]
 Place = Coordinate | Institution
@@ -121,7 +123,9 @@ async def withheld(
     def protect() -> frozenset[Key]:
         hidden: set[Key] = set()
         for part in sorted(parts, key=repr):
-            hidden |= protect_tree_cached(parts[part], threshold=threshold, nesting={0: nesting})
+            # Every grouping of the part is protected; this table is its finest.
+            finest = frozenset(range(1, len(next(iter(parts[part])))))
+            hidden |= protect_lattice_cached(parts[part], threshold=threshold, nesting={0: nesting})[finest]
         return frozenset(key for key in hidden if key in cells)
 
     # In a worker thread: a national table takes a while to protect, and other requests keep being served.
@@ -143,9 +147,8 @@ async def withheld_part(
     """The keys whose ``parts`` (a subset of the ``totals``: children mainstreamed among those supported,
     detentions apart from adults among all) must be withheld. A part and the rest of its total are two
     cells of a finer table, protected together, so that neither the part nor ``total - part`` is a small
-    count a reader can see or work out. (A cube leaves the part/rest dimension flat only where the total is
-    itself small, and then the total is withheld in its own table: a shown part and a shown total never
-    reveal a withheld rest.)"""
+    count a reader can see or work out. (The totals are the coarser grouping of that table, protected first
+    and the same way as ``withheld(totals)``: a shown part and a shown total never reveal a withheld rest.)"""
     fine: dict[Key, int] = {}
     for key, total in totals.items():
         part = parts.get(key, 0)
