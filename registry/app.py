@@ -8,9 +8,8 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from sqlalchemy.engine import URL
@@ -18,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from registry.auth import oauth
 from registry.auth.keys import load_signing_keys
-from registry.auth.request import Unauthenticated, authenticate_request
+from registry.auth.request import PrincipalCache, Unauthenticated, authenticate_request
 from registry.auth.tokens import TokenService, load_external_issuer
 from registry.config import Settings
 from registry.db.engine import create_engine, create_session_factory
 from registry.db.queries import audit as audit_queries
 from registry.db.queries import case_statistics as case_statistics_queries
+from registry.fastpath.route import CompiledDocuments, CompiledRoute
 from registry.http.hardening import install_http_hardening
 from registry.identity_numbers import IdentityKeyring
 from registry.limits import rate_limiter_for
@@ -38,34 +38,31 @@ from registry.services.audit import AuditTrail
 log = logging.getLogger(__name__)
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request, closed (and its connection returned) when the response is done."""
-    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
+async def get_context(request: Request) -> AsyncIterator[Context]:
+    """The request's context: one session, authenticated and scoped before any resolver runs, closed (its
+    connection returned) when the response is done. One dependency, not two: FastAPI's dependency
+    resolution is a fixed cost of every request."""
+    state = request.app.state
+    sessions: async_sessionmaker[AsyncSession] = state.sessions
     async with sessions() as session:
-        yield session
-
-
-async def get_context(request: Request, session: Annotated[AsyncSession, Depends(get_session)]) -> Context:
-    """Authenticates the request and scopes its transaction before any resolver runs."""
-    settings: Settings = request.app.state.settings
-    try:
-        principal = await authenticate_request(
-            session, request.app.state.tokens, request.headers.get("authorization")
+        try:
+            principal = await authenticate_request(
+                session, state.tokens, request.headers.get("authorization"), state.principals
+            )
+        except Unauthenticated:
+            raise HTTPException(
+                status_code=401,
+                detail="invalid or expired access token",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            ) from None
+        audit = AuditTrail(
+            principal,
+            request_id=current_request_id() or uuid.uuid4().hex,
+            client_address=request.client.host if request.client is not None else None,
         )
-    except Unauthenticated:
-        raise HTTPException(
-            status_code=401,
-            detail="invalid or expired access token",
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        ) from None
-    audit = AuditTrail(
-        principal,
-        request_id=current_request_id() or uuid.uuid4().hex,
-        client_address=request.client.host if request.client is not None else None,
-    )
-    audit.attach(session)
-    identity_numbers: IdentityKeyring = request.app.state.identity_numbers
-    return Context(settings, session, principal, identity_numbers.current(), audit)
+        audit.attach(session)
+        identity_numbers: IdentityKeyring = state.identity_numbers
+        yield Context(state.settings, session, principal, identity_numbers.current(), audit)
 
 
 async def every(
@@ -135,6 +132,7 @@ def create_app(settings: Settings, app_database_url: URL) -> FastAPI:
         load_signing_keys(settings.keys_dir, check_interval=interval),
         external=load_external_issuer(settings),
     )
+    app.state.principals = PrincipalCache()
     app.state.identity_numbers = IdentityKeyring(settings.keys_dir, check_interval=interval)
     app.state.rate_limiter = rate_limiter
     app.include_router(oauth.router)
@@ -151,6 +149,16 @@ def create_app(settings: Settings, app_database_url: URL) -> FastAPI:
         allow_queries_via_get=False,
     )
     app.include_router(graphql, prefix="/graphql")
+    if settings.compiled_reads and trusted_documents is None:
+        # Innermost of the middleware: the hardening below (body size, headers, request ids) wraps it.
+        app.state.compiled_documents = documents = CompiledDocuments()
+        app.add_middleware(
+            CompiledRoute,
+            path="/graphql",
+            documents=documents,
+            schema=build_schema()._schema,
+            context=get_context,
+        )
     install_http_hardening(app, settings)
 
     @app.get("/healthz")

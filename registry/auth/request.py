@@ -1,8 +1,16 @@
-"""From a request's bearer token to a principal, and the transaction's row-level security scope."""
+"""From a request's bearer token to a principal, and the transaction's row-level security scope.
+
+A request costs one statement for both: it reads the token's subject as the database holds it now (so a
+revoked token, a disabled person, a revoked client or a changed role takes effect on the very next
+request) and, in the same statement, scopes the transaction with what this process derived the last time
+it saw the subject exactly so (:class:`PrincipalCache`). When the subject has changed, or the token is new
+here, the principal is derived again and the scope set by a second statement.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +43,11 @@ async def load_principal(session: AsyncSession, token: AccessToken) -> Principal
     row = await queries.authenticate(session, token.kind.value, token.subject_id, token.jti)
     if row is None:
         raise Unauthenticated("token revoked or subject disabled")
+    return principal_of(token, row)
+
+
+def principal_of(token: AccessToken, row: queries.SubjectRow) -> Principal:
+    """The principal a token's subject (``token.subject_id``, as ``row`` describes it now) acts as."""
     assignments = [
         Assignment(Role(a["role"]), int(a["jurisdiction_id"]), str(a["path"])) for a in row.assignments
     ]
@@ -60,32 +73,92 @@ async def load_principal(session: AsyncSession, token: AccessToken) -> Principal
     )
 
 
-async def scope_transaction(session: AsyncSession, principal: Principal | None) -> None:
-    scopes = row_security_scopes(principal)
-    user_id = principal.id if principal is not None and principal.kind is PrincipalKind.USER else None
-    await queries.set_row_scope(
-        session,
-        scopes,
-        user_id=user_id,
-        principal=(principal.kind.value, principal.id) if principal is not None else None,
+def scope_settings(principal: Principal | None) -> queries.ScopeSettings:
+    """What the transaction of ``principal`` is scoped to."""
+    if principal is None:
+        return queries.NO_SCOPE
+    user_id = principal.id if principal.kind is PrincipalKind.USER else None
+    return queries.ScopeSettings.of(
+        row_security_scopes(principal), user_id=user_id, principal=(principal.kind.value, principal.id)
     )
 
 
+async def scope_transaction(session: AsyncSession, principal: Principal | None) -> None:
+    await queries.set_scope_settings(session, scope_settings(principal))
+
+
+@dataclass(frozen=True, slots=True)
+class KnownPrincipal:
+    """What a token's subject was derived into, and from which snapshot of it."""
+
+    snapshot: str
+    principal: Principal
+    settings: queries.ScopeSettings
+
+
+class PrincipalCache:
+    """The principals of recently seen tokens, each with the snapshot of the subject it was derived from.
+
+    Not a way to skip the database: every request reads its subject anew, and a cached principal (and its
+    scope) is used only when the subject is, to the byte, as it was when the principal was derived. It
+    saves deriving the principal and setting its scope in a second statement. Entries go oldest first
+    past ``size``; an expired token never gets here (its signature check refuses it first).
+    """
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._known: OrderedDict[AccessToken, KnownPrincipal] = OrderedDict()
+        self._size = size
+
+    def get(self, token: AccessToken) -> KnownPrincipal | None:
+        known = self._known.get(token)
+        if known is not None:
+            self._known.move_to_end(token)
+        return known
+
+    def put(self, token: AccessToken, known: KnownPrincipal) -> None:
+        self._known[token] = known
+        self._known.move_to_end(token)
+        if len(self._known) > self._size:
+            self._known.popitem(last=False)
+
+
 async def authenticate_request(
-    session: AsyncSession, tokens: TokenService, authorization: str | None
+    session: AsyncSession,
+    tokens: TokenService,
+    authorization: str | None,
+    principals: PrincipalCache | None = None,
 ) -> Principal | None:
     """The request's principal (None when anonymous), with the transaction scoped to it."""
     token_text = bearer_token(authorization)
-    principal = None
-    if token_text is not None:
-        try:
-            token = tokens.verify(token_text)
-        except TokenRejected as error:
-            raise Unauthenticated(str(error)) from None
-        principal = await load_principal(session, token)
-        await scope_transaction(session, principal)
-    else:
+    if token_text is None:
         # Anonymous: nothing is set, and an unset scope matches no row. The session takes its connection
         # now all the same: root fields resolve side by side, and would otherwise race to open it.
         await session.connection()
+        return None
+    try:
+        token = tokens.verify(token_text)
+    except TokenRejected as error:
+        raise Unauthenticated(str(error)) from None
+    known = principals.get(token) if principals is not None else None
+    current = await queries.authenticate_and_scope(
+        session,
+        token.kind.value,
+        subject_id=token.subject_id if token.external_subject is None else None,
+        external_subject=token.external_subject,
+        jti=token.jti,
+        expected=known.snapshot if known is not None else None,
+        settings=known.settings if known is not None else queries.NO_SCOPE,
+    )
+    if current is None:
+        raise Unauthenticated("token revoked, subject disabled or unknown")
+    if current.scoped and known is not None:
+        return known.principal
+    # New here, or the subject changed (roles, organisation, a client's scopes...): derive it anew.
+    if current.snapshot is None or current.row is None:
+        raise RuntimeError("the subject was scoped to a snapshot this process does not know")
+    principal = principal_of(replace(token, subject_id=current.subject_id), current.row)
+    settings = scope_settings(principal)
+    await queries.set_scope_settings(session, settings)
+    if principals is not None:
+        principals.put(token, KnownPrincipal(current.snapshot, principal, settings))
     return principal

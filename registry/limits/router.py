@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter
 from fastapi import Request, Response
 from strawberry.fastapi import GraphQLRouter
@@ -43,6 +44,10 @@ class RegistryGraphQLRouter(GraphQLRouter[Context, None]):
         super().__init__(*args, **kwargs)
         self.trusted_documents = trusted_documents
         self.require_trusted_documents_for = requirement
+
+    def encode_json(self, data: object) -> bytes:
+        # orjson: several times faster than the standard library's encoder on every answer.
+        return orjson.dumps(data)
 
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter

@@ -37,6 +37,34 @@ async def authenticate(
     return SubjectRow(**row._mapping) if row is not None else None
 
 
+@dataclass(frozen=True, slots=True)
+class ScopeSettings:
+    """The transaction settings row-level security reads; ``''`` grants nothing."""
+
+    records: str = ""
+    admin: str = ""
+    statistics: str = ""
+    user_id: str = ""
+    principal_kind: str = ""
+    principal_id: str = ""
+
+    @classmethod
+    def of(
+        cls, scopes: RowScopes, *, user_id: int | None, principal: tuple[str, int] | None
+    ) -> ScopeSettings:
+        return cls(
+            records=scopes.records or "",
+            admin=scopes.admin or "",
+            statistics=scopes.statistics or "",
+            user_id=str(user_id) if user_id else "",
+            principal_kind=principal[0] if principal else "",
+            principal_id=str(principal[1]) if principal else "",
+        )
+
+
+NO_SCOPE = ScopeSettings()
+
+
 async def set_row_scope(
     session: AsyncSession,
     scopes: RowScopes,
@@ -45,23 +73,113 @@ async def set_row_scope(
     principal: tuple[str, int] | None,
 ) -> None:
     """Scope this transaction's row-level security. Transaction-local: a pooled connection forgets it."""
+    await set_scope_settings(session, ScopeSettings.of(scopes, user_id=user_id, principal=principal))
+
+
+async def set_scope_settings(session: AsyncSession, settings: ScopeSettings) -> None:
     await session.execute(
         text(
             "SELECT set_config('registry.scope', :records, true),"
             " set_config('registry.admin_scope', :admin, true),"
             " set_config('registry.statistics_scope', :statistics, true),"
             " set_config('registry.user_id', :user_id, true),"
-            " set_config('registry.principal_kind', :kind, true),"
+            " set_config('registry.principal_kind', :principal_kind, true),"
             " set_config('registry.principal_id', :principal_id, true)"
         ),
-        {
-            "records": scopes.records or "",
-            "admin": scopes.admin or "",
-            "statistics": scopes.statistics or "",
-            "user_id": str(user_id) if user_id else "",
-            "kind": principal[0] if principal else "",
-            "principal_id": str(principal[1]) if principal else "",
-        },
+        _scope_parameters(settings),
+    )
+
+
+def _scope_parameters(settings: ScopeSettings) -> dict[str, str]:
+    return {
+        "records": settings.records,
+        "admin": settings.admin,
+        "statistics": settings.statistics,
+        "user_id": settings.user_id,
+        "principal_kind": settings.principal_kind,
+        "principal_id": settings.principal_id,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentSubject:
+    """A token's subject as the database holds it now."""
+
+    subject_id: int
+    # The subject is, to the byte, the snapshot expected: the scope given with it was set (and nothing more
+    # was read back). Otherwise ``snapshot`` and ``row`` describe the subject, and nothing was set.
+    scoped: bool
+    snapshot: str | None
+    row: SubjectRow | None
+
+
+# One round trip: who the token's subject is now (revoked token, disabled person, revoked client: no row)
+# and, only when that is exactly the snapshot the caller expects, the transaction's scope the caller
+# derived from that snapshot. Otherwise every setting is '' (nothing), and the subject is read back for the
+# caller to derive the scope anew. The snapshot is the subject's id and row as text: whatever the principal
+# is derived from.
+_AUTHENTICATE_AND_SCOPE = text(
+    "SELECT subject.id AS subject_id, c.scoped,"
+    " CASE WHEN c.scoped THEN NULL ELSE t.snapshot END AS snapshot,"
+    " a.name, a.organisation_id, a.created_by_id, a.client_scopes, a.client_jurisdiction_id,"
+    " a.client_path, CASE WHEN c.scoped THEN NULL ELSE a.assignments END AS assignments,"
+    " set_config('registry.scope', CASE WHEN c.scoped THEN :records ELSE '' END, true),"
+    " set_config('registry.admin_scope', CASE WHEN c.scoped THEN :admin ELSE '' END, true),"
+    " set_config('registry.statistics_scope', CASE WHEN c.scoped THEN :statistics ELSE '' END, true),"
+    " set_config('registry.user_id', CASE WHEN c.scoped THEN :user_id ELSE '' END, true),"
+    " set_config('registry.principal_kind', CASE WHEN c.scoped THEN :principal_kind ELSE '' END, true),"
+    " set_config('registry.principal_id', CASE WHEN c.scoped THEN :principal_id ELSE '' END, true)"
+    " FROM (SELECT coalesce(CAST(:id AS bigint), registry_user_for_subject(:external_subject)) AS id)"
+    " AS subject,"
+    " registry_authenticate(:kind, subject.id, :jti) AS a,"
+    " LATERAL (SELECT concat_ws(' ', subject.id, a) AS snapshot) AS t,"
+    " LATERAL (SELECT coalesce(t.snapshot = CAST(:expected AS text), false) AS scoped) AS c"
+)
+
+
+async def authenticate_and_scope(
+    session: AsyncSession,
+    kind: str,
+    *,
+    subject_id: int | None,
+    external_subject: str | None,
+    jti: str | None,
+    expected: str | None,
+    settings: ScopeSettings,
+) -> CurrentSubject | None:
+    """The token subject as it is now (None if revoked, disabled or gone), in the statement that scopes the
+    transaction with ``settings`` if, and only if, the subject's snapshot is still ``expected``. A subject
+    named by an external provider (``external_subject``) is matched to its registry user here too."""
+    row = (
+        await session.execute(
+            _AUTHENTICATE_AND_SCOPE,
+            {
+                "kind": kind,
+                "id": subject_id,
+                "external_subject": external_subject,
+                "jti": jti,
+                "expected": expected,
+                **_scope_parameters(settings),
+            },
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    if row.scoped:
+        return CurrentSubject(int(row.subject_id), scoped=True, snapshot=None, row=None)
+    return CurrentSubject(
+        int(row.subject_id),
+        scoped=False,
+        snapshot=str(row.snapshot),
+        row=SubjectRow(
+            name=row.name,
+            organisation_id=row.organisation_id,
+            created_by_id=row.created_by_id,
+            client_scopes=row.client_scopes,
+            client_jurisdiction_id=row.client_jurisdiction_id,
+            client_path=row.client_path,
+            assignments=row.assignments,
+        ),
     )
 
 
