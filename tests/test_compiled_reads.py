@@ -109,7 +109,11 @@ async def demo(owner: asyncpg.Connection[Any], tokens: TokenService) -> Demo:
     organisation = await owner.fetchval("SELECT organisation_id FROM users WHERE id = $1", officer)
     scopes = ["cases:read", "children:read", "pii:read", "jurisdictions:read"]
     client_db_id, client_id = await make_api_client(
-        owner, JurisdictionRow(district[0], district[1], district[2], district[3]), organisation_id=organisation, created_by=officer, scopes=scopes
+        owner,
+        JurisdictionRow(district[0], district[1], district[2], district[3]),
+        organisation_id=organisation,
+        created_by=officer,
+        scopes=scopes,
     )
     principals["client"], _ = tokens.issue(
         PrincipalKind.CLIENT, client_db_id, client_id=client_id, scope=" ".join(scopes)

@@ -162,7 +162,7 @@ async def test_a_snapshot_that_no_longer_matches_scopes_the_transaction_to_nothi
 
 
 async def test_answers_are_compact_utf8_json(world: World, client: httpx.AsyncClient) -> None:
-    response = await client.post("/graphql", json={"query": "{ jurisdiction(code: \"PK\") { name } }"})
+    response = await client.post("/graphql", json={"query": '{ jurisdiction(code: "PK") { name } }'})
 
     assert response.headers["content-type"] == "application/json"
     assert response.json()["data"] == {"jurisdiction": {"name": "Pakistan"}}
