@@ -15,6 +15,7 @@ validated and answered it under this app's settings; validation does not depend 
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -35,6 +36,8 @@ from registry.limits.extension import admit, rate_limit_extensions
 from registry.observability import metrics
 from registry.schema.context import Context
 from registry.schema.extensions import holds_nul, record_personal_data_reads
+
+log = logging.getLogger(__name__)
 
 ALLOWED_KEYS = frozenset({"query", "variables", "operationName"})
 # A body larger than this is no compiled read's: the rest is left for the full path to read (and refuse).
@@ -158,6 +161,11 @@ class CompiledRoute:
                 headers=refused.headers,
                 media_type="application/json",
             )
+        except Exception as failure:
+            # A failure (the database gone, say) is the full path's to report, as it reports its own. Only its
+            # type is logged here: a driver's message may quote what was sent.
+            log.warning("compiled route: %s; the request goes on to the full path", type(failure).__name__)
+            return None
         _observe(operation_name, result, started)
         compiled_reads.labels("route").inc()
         extensions = rate_limit_extensions(decision)
