@@ -247,7 +247,7 @@ async def _page(
     def build() -> Select[Any]:
         visible = cases_open_to(principal, Permission.CASES_READ)
         chosen = apply_keyset(
-            case_queries._filtered(visible, bound), CaseRow.id, bound_keyset, descending=True
+            case_queries.filtered_cases(visible, bound), CaseRow.id, bound_keyset, descending=True
         )
         # The list is newest first; a backwards page is read oldest first.
         return case_rows.case_rows(chosen, joins(), descending=not keyset.backwards)

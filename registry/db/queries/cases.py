@@ -52,7 +52,7 @@ class CaseFilter:
     closed_before: dt.datetime | None = None
 
 
-def _filtered(visible: ColumnElement[bool], flt: CaseFilter) -> Select[Case]:
+def filtered_cases(visible: ColumnElement[bool], flt: CaseFilter) -> Select[Case]:
     statement = select(Case).where(visible)
     if flt.kinds:
         statement = statement.where(Case.kind.in_(flt.kinds))
@@ -103,13 +103,13 @@ async def cases_page(
 ) -> list[Case]:
     """Newest first (by id, which follows creation), keyset-paged."""
     flt = await with_within_path(session, flt)
-    statement = apply_keyset(_filtered(visible, flt), Case.id, keyset, descending=True)
+    statement = apply_keyset(filtered_cases(visible, flt), Case.id, keyset, descending=True)
     return in_list_order(list(await session.scalars(statement)), keyset)
 
 
 async def count_cases(session: AsyncSession, visible: ColumnElement[bool], flt: CaseFilter) -> int:
     flt = await with_within_path(session, flt)
-    subquery = _filtered(visible, flt).subquery()
+    subquery = filtered_cases(visible, flt).subquery()
     return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
 
 
@@ -119,7 +119,7 @@ async def cases_pages_within(
     """A page of cases inside each of the subtrees ``roots``, newest first, in one statement."""
     return await pages_within(
         session,
-        _filtered(visible, flt),
+        filtered_cases(visible, flt),
         Case,
         path_column=Case.path,
         id_column=Case.id,
@@ -132,7 +132,7 @@ async def cases_pages_within(
 async def count_cases_within(
     session: AsyncSession, visible: ColumnElement[bool], flt: CaseFilter, roots: Sequence[str]
 ) -> dict[str, int]:
-    return await counts_within(session, _filtered(visible, flt), path_column=Case.path, roots=roots)
+    return await counts_within(session, filtered_cases(visible, flt), path_column=Case.path, roots=roots)
 
 
 async def cases_by_ids(
