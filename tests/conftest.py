@@ -119,7 +119,22 @@ async def app(database: URL, settings: Settings, statements: StatementLog) -> As
     def log_statement(*args: Any) -> None:
         statements.statements.append(str(args[2]))
 
+    def log_driver_statement(query: Any) -> None:
+        # Statements sent on the driver's connection directly (:mod:`registry.db.raw`); SQLAlchemy's own go
+        # through prepared statements, which the driver does not log. Not counted: transaction control, and
+        # the driver's look-up of a type it meets for the first time on a connection (once per connection).
+        sql = " ".join(query.query.split())
+        if sql.split(" ", 1)[0].rstrip(";").upper() in ("BEGIN", "COMMIT", "ROLLBACK"):
+            return
+        if "typeinfo_tree" in sql or "'jit'" in sql:
+            return
+        statements.statements.append(query.query)
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(log_driver_statement)
+
     event.listen(application.state.engine.sync_engine, "before_cursor_execute", log_statement)
+    event.listen(application.state.engine.sync_engine, "connect", on_connect)
     async with application.router.lifespan_context(application):
         yield application
 

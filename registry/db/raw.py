@@ -10,14 +10,16 @@ security scope and all).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Select
+from sqlalchemy import ClauseElement, TextClause, bindparam, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.compiler import SQLCompiler
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +44,11 @@ class CompiledStatement:
         return values
 
 
-def compile_statement(statement: Select[Any], dialect: Dialect) -> CompiledStatement:
+def compile_statement(statement: ClauseElement, dialect: Dialect) -> CompiledStatement:
     # Lists bound into the statement (``IN`` of the policy's own constants) are expanded now, one
     # placeholder per value; a list given per request would not be (the compiled path binds none).
     compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    assert isinstance(compiled, SQLCompiler)
     own = {name: p for name, p in compiled._bind_processors.items() if callable(p)}
 
     def processor(name: str) -> Callable[[Any], Any] | None:
@@ -55,9 +58,33 @@ def compile_statement(statement: Select[Any], dialect: Dialect) -> CompiledState
     processors = {name: found for name in compiled.positiontup or () if (found := processor(name))}
     fixed = {
         name: processors[name](value) if name in processors and value is not None else value
-        for name, value in compiled.construct_params().items()
+        for name, value in (compiled.construct_params() or {}).items()
     }
     return CompiledStatement(compiled.string, tuple(compiled.positiontup or ()), fixed, processors)
+
+
+class Statement:
+    """A fixed statement (request values bound by name), compiled the first time it runs."""
+
+    def __init__(self, build: Callable[[], ClauseElement]) -> None:
+        self.build = build
+        self.compiled: CompiledStatement | None = None
+        self.lock = threading.Lock()
+
+    def compile(self, dialect: Dialect) -> CompiledStatement:
+        if self.compiled is None:
+            with self.lock:
+                if self.compiled is None:
+                    self.compiled = compile_statement(self.build(), dialect)
+        return self.compiled
+
+    async def fetch(self, session: AsyncSession, given: Mapping[str, Any]) -> Sequence[asyncpg.Record]:
+        return await fetch(session, self.compile(dialect_of(session)), given)
+
+    async def scalar(self, session: AsyncSession, given: Mapping[str, Any]) -> Any:
+        """The first column of the first row (None when there is no row)."""
+        rows = await self.fetch(session, given)
+        return rows[0][0] if rows else None
 
 
 async def fetch(
@@ -68,9 +95,15 @@ async def fetch(
     raw = await connection.get_raw_connection()
     driver: asyncpg.Connection[Any] = raw.driver_connection  # type: ignore[assignment]
     if not driver.is_in_transaction():
-        # SQLAlchemy begins on its first statement; the scope lives in the transaction, so begin it here.
-        await connection.exec_driver_sql("SELECT 1")
+        # The scope lives in the transaction. SQLAlchemy's driver adapter begins it (BEGIN, as configured)
+        # on its first statement; it is begun here the same way, so that its commit or rollback ends it.
+        await raw.dbapi_connection._start_transaction()  # type: ignore[union-attr]
     return await driver.fetch(statement.sql, *statement.parameters(given))
+
+
+def text_statement(sql: str, *names: str) -> TextClause:
+    """A textual statement whose bind parameters ``names`` are all given per execution."""
+    return text(sql).bindparams(*(bindparam(name, required=False) for name in names))
 
 
 def dialect_of(session: AsyncSession) -> Dialect:

@@ -26,7 +26,6 @@ from strawberry.utils.str_converters import to_snake_case
 from registry.auth.permissions import Permission
 from registry.auth.policy import (
     CaseInCharge,
-    can,
     can_see_identity,
     cases_open_to,
     child_filter,
@@ -35,7 +34,7 @@ from registry.auth.policy import (
 from registry.auth.principal import Principal
 from registry.db import raw
 from registry.db.models import Case as CaseRow
-from registry.db.models import CaseKind, Child, Institution
+from registry.db.models import Child, Institution
 from registry.db.models.children import age_band
 from registry.db.queries import case_rows
 from registry.db.queries import cases as case_queries
@@ -166,7 +165,7 @@ async def _cases(answer: Answer, item: Field) -> Json:
     window = rows[-size:] if backwards and more else rows[:size]
     if size == 0:
         window = []
-    await _decide_identities(answer, window, selection)
+    _decide_identities(answer, window, selection)
     values: Json = {}
     for part in item.selection.fields:
         if part.name == TYPENAME:
@@ -213,7 +212,7 @@ async def _node(answer: Answer, item: Field) -> Json | None:
         return case_rows.case_rows(chosen, joins(), descending=True)
 
     groups = await _grouped(answer, ("node", shape), build, {"fp_case_id": case_id})
-    await _decide_identities(answer, groups, item.selection)
+    _decide_identities(answer, groups, item.selection)
     if not groups:
         return None
     return _case(answer, item.selection, groups[0], [item.key])
@@ -280,6 +279,7 @@ def _joins(answer: Answer, selection: Selection | None) -> tuple[Callable[[], ca
                 child_filter(principal, Permission.CHILDREN_READ, Child.path, Child.id) if child else None
             ),
             identity_visible=scope_filter(principal, Permission.PII_READ, Child.path) if identity else None,
+            cases_in_charge_visible=cases_open_to(principal, Permission.CASES_READ) if identity else None,
             institution_visible=(
                 scope_filter(principal, Permission.JURISDICTIONS_READ, Institution.path)
                 if institution
@@ -383,42 +383,25 @@ class _Statements:
 _STATEMENTS = _Statements(size=4096)
 
 
-async def _decide_identities(
+def _decide_identities(
     answer: Answer, groups: list[list[asyncpg.Record]], selection: Selection | None
 ) -> None:
     """Whose identity may be shown (``answer.shown``): ``pii:read`` over the child, and for a restricted
-    identity the cases in charge, as the resolvers decide."""
+    identity the cases in charge (read in the same statement), as the resolvers decide."""
     child = selection.get("child") if selection is not None else None
     if child is None or child.selection is None or not (child.selection.names() & IDENTITY_FIELDS.keys()):
         return
     principal = answer.context.principal
-    restricted = sorted(
-        {
-            group[0]["child_id_"]
-            for group in groups
-            if group[0]["child_id_"] is not None
-            and group[0]["child_identity_restricted"]
-            and can(principal, Permission.PII_READ, group[0]["child_path"])
-        }
-    )
-    in_charge: dict[int, list[CaseInCharge]] = {}
-    if restricted:
-        visible = cases_open_to(principal, Permission.CASES_READ)
-        cases = await case_queries.cases_by_child_ids(answer.context.session, visible, restricted)
-        in_charge = {
-            child_id: [
-                CaseInCharge(c.path, c.kind is CaseKind.CHILD_IN_CONFLICT_WITH_LAW, c.assigned_to_id)
-                for c in rows
-            ]
-            for child_id, rows in cases.items()
-        }
     for group in groups:
         row = group[0]
         if row["child_id_"] is not None and can_see_identity(
             principal,
             row["child_path"],
             restricted=row["child_identity_restricted"],
-            cases=in_charge.get(row["child_id_"], ()),
+            cases=[
+                CaseInCharge(path, in_conflict_with_law, assigned_to_id)
+                for path, in_conflict_with_law, assigned_to_id in row["child_cases_in_charge"] or ()
+            ],
         ):
             answer.shown.add(row["child_id_"])
 

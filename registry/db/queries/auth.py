@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.auth.policy import RowScopes
+from registry.db import raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,7 @@ class ScopeSettings:
 
 
 NO_SCOPE = ScopeSettings()
+_SCOPE_NAMES = ("records", "admin", "statistics", "user_id", "principal_kind", "principal_id")
 
 
 async def set_row_scope(
@@ -76,18 +78,21 @@ async def set_row_scope(
     await set_scope_settings(session, ScopeSettings.of(scopes, user_id=user_id, principal=principal))
 
 
-async def set_scope_settings(session: AsyncSession, settings: ScopeSettings) -> None:
-    await session.execute(
-        text(
-            "SELECT set_config('registry.scope', :records, true),"
-            " set_config('registry.admin_scope', :admin, true),"
-            " set_config('registry.statistics_scope', :statistics, true),"
-            " set_config('registry.user_id', :user_id, true),"
-            " set_config('registry.principal_kind', :principal_kind, true),"
-            " set_config('registry.principal_id', :principal_id, true)"
-        ),
-        _scope_parameters(settings),
+_SET_SCOPE = raw.Statement(
+    lambda: raw.text_statement(
+        "SELECT set_config('registry.scope', :records, true),"
+        " set_config('registry.admin_scope', :admin, true),"
+        " set_config('registry.statistics_scope', :statistics, true),"
+        " set_config('registry.user_id', :user_id, true),"
+        " set_config('registry.principal_kind', :principal_kind, true),"
+        " set_config('registry.principal_id', :principal_id, true)",
+        *_SCOPE_NAMES,
     )
+)
+
+
+async def set_scope_settings(session: AsyncSession, settings: ScopeSettings) -> None:
+    await _SET_SCOPE.fetch(session, _scope_parameters(settings))
 
 
 def _scope_parameters(settings: ScopeSettings) -> dict[str, str]:
@@ -118,22 +123,30 @@ class CurrentSubject:
 # derived from that snapshot. Otherwise every setting is '' (nothing), and the subject is read back for the
 # caller to derive the scope anew. The snapshot is the subject's id and row as text: whatever the principal
 # is derived from.
-_AUTHENTICATE_AND_SCOPE = text(
-    "SELECT subject.id AS subject_id, c.scoped,"
-    " CASE WHEN c.scoped THEN NULL ELSE t.snapshot END AS snapshot,"
-    " a.name, a.organisation_id, a.created_by_id, a.client_scopes, a.client_jurisdiction_id,"
-    " a.client_path, CASE WHEN c.scoped THEN NULL ELSE a.assignments END AS assignments,"
-    " set_config('registry.scope', CASE WHEN c.scoped THEN :records ELSE '' END, true),"
-    " set_config('registry.admin_scope', CASE WHEN c.scoped THEN :admin ELSE '' END, true),"
-    " set_config('registry.statistics_scope', CASE WHEN c.scoped THEN :statistics ELSE '' END, true),"
-    " set_config('registry.user_id', CASE WHEN c.scoped THEN :user_id ELSE '' END, true),"
-    " set_config('registry.principal_kind', CASE WHEN c.scoped THEN :principal_kind ELSE '' END, true),"
-    " set_config('registry.principal_id', CASE WHEN c.scoped THEN :principal_id ELSE '' END, true)"
-    " FROM (SELECT coalesce(CAST(:id AS bigint), registry_user_for_subject(:external_subject)) AS id)"
-    " AS subject,"
-    " registry_authenticate(:kind, subject.id, :jti) AS a,"
-    " LATERAL (SELECT concat_ws(' ', subject.id, a) AS snapshot) AS t,"
-    " LATERAL (SELECT coalesce(t.snapshot = CAST(:expected AS text), false) AS scoped) AS c"
+_AUTHENTICATE_AND_SCOPE = raw.Statement(
+    lambda: raw.text_statement(
+        "SELECT subject.id AS subject_id, c.scoped,"
+        " CASE WHEN c.scoped THEN NULL ELSE t.snapshot END AS snapshot,"
+        " a.name, a.organisation_id, a.created_by_id, a.client_scopes, a.client_jurisdiction_id,"
+        " a.client_path, CASE WHEN c.scoped THEN NULL ELSE a.assignments END AS assignments,"
+        " set_config('registry.scope', CASE WHEN c.scoped THEN :records ELSE '' END, true),"
+        " set_config('registry.admin_scope', CASE WHEN c.scoped THEN :admin ELSE '' END, true),"
+        " set_config('registry.statistics_scope', CASE WHEN c.scoped THEN :statistics ELSE '' END, true),"
+        " set_config('registry.user_id', CASE WHEN c.scoped THEN :user_id ELSE '' END, true),"
+        " set_config('registry.principal_kind', CASE WHEN c.scoped THEN :principal_kind ELSE '' END, true),"
+        " set_config('registry.principal_id', CASE WHEN c.scoped THEN :principal_id ELSE '' END, true)"
+        " FROM (SELECT coalesce(CAST(:id AS bigint), registry_user_for_subject(:external_subject)) AS id)"
+        " AS subject,"
+        " registry_authenticate(:kind, subject.id, :jti) AS a,"
+        " LATERAL (SELECT concat_ws(' ', subject.id, a) AS snapshot) AS t,"
+        " LATERAL (SELECT coalesce(t.snapshot = CAST(:expected AS text), false) AS scoped) AS c",
+        "kind",
+        "id",
+        "external_subject",
+        "jti",
+        "expected",
+        *_SCOPE_NAMES,
+    )
 )
 
 
@@ -150,35 +163,34 @@ async def authenticate_and_scope(
     """The token subject as it is now (None if revoked, disabled or gone), in the statement that scopes the
     transaction with ``settings`` if, and only if, the subject's snapshot is still ``expected``. A subject
     named by an external provider (``external_subject``) is matched to its registry user here too."""
-    row = (
-        await session.execute(
-            _AUTHENTICATE_AND_SCOPE,
-            {
-                "kind": kind,
-                "id": subject_id,
-                "external_subject": external_subject,
-                "jti": jti,
-                "expected": expected,
-                **_scope_parameters(settings),
-            },
-        )
-    ).one_or_none()
-    if row is None:
+    rows = await _AUTHENTICATE_AND_SCOPE.fetch(
+        session,
+        {
+            "kind": kind,
+            "id": subject_id,
+            "external_subject": external_subject,
+            "jti": jti,
+            "expected": expected,
+            **_scope_parameters(settings),
+        },
+    )
+    if not rows:
         return None
-    if row.scoped:
-        return CurrentSubject(int(row.subject_id), scoped=True, snapshot=None, row=None)
+    row = rows[0]
+    if row["scoped"]:
+        return CurrentSubject(int(row["subject_id"]), scoped=True, snapshot=None, row=None)
     return CurrentSubject(
-        int(row.subject_id),
+        int(row["subject_id"]),
         scoped=False,
-        snapshot=str(row.snapshot),
+        snapshot=str(row["snapshot"]),
         row=SubjectRow(
-            name=row.name,
-            organisation_id=row.organisation_id,
-            created_by_id=row.created_by_id,
-            client_scopes=row.client_scopes,
-            client_jurisdiction_id=row.client_jurisdiction_id,
-            client_path=row.client_path,
-            assignments=row.assignments,
+            name=row["name"],
+            organisation_id=row["organisation_id"],
+            created_by_id=row["created_by_id"],
+            client_scopes=row["client_scopes"],
+            client_jurisdiction_id=row["client_jurisdiction_id"],
+            client_path=row["client_path"],
+            assignments=row["assignments"],
         ),
     )
 

@@ -4,7 +4,9 @@ statement of flat rows: the reads of the compiled path (:mod:`registry.fastpath`
 
 The caller gives the statement choosing the cases (with the policy's visibility predicate, order and
 limit) and the predicates for the joined records; a record its predicate refuses comes back as nulls, as
-the resolvers' loaders find nothing. A case with events comes back once per event, newest first.
+the resolvers' loaders find nothing. A case with events comes back once per event, newest first. For a
+child whose identity is restricted, the statement also brings what the identity rule needs of the child's
+cases the caller may see (``child_cases_in_charge``), so that rule costs no second statement.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, select, true
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, select, true
 
-from registry.db.models import Case, CaseEvent, Child, ChildIdentity, Institution
+from registry.db.models import Case, CaseEvent, CaseKind, Child, ChildIdentity, Institution
 
 CASE_COLUMNS = (
     Case.id,
@@ -38,6 +40,8 @@ class Joins:
 
     child_visible: ColumnElement[bool] | None = None
     identity_visible: ColumnElement[bool] | None = None
+    # The cases of a restricted child the caller may see, for the identity rule (with the identity).
+    cases_in_charge_visible: ColumnElement[bool] | None = None
     institution_visible: ColumnElement[bool] | None = None
     events: int | None = None
 
@@ -68,6 +72,10 @@ def case_rows(cases: Select[Any], joins: Joins, *, descending: bool) -> Select[A
             joined = joined.outerjoin(
                 ChildIdentity, and_(ChildIdentity.child_id == Child.id, joins.identity_visible)
             )
+        if joins.cases_in_charge_visible is not None:
+            in_charge = _cases_in_charge(joins.cases_in_charge_visible)
+            columns.append(in_charge.c.child_cases_in_charge)
+            joined = joined.outerjoin(in_charge, true())
     if joins.institution_visible is not None:
         columns += [
             Institution.id.label("institution_id_"),
@@ -100,3 +108,21 @@ def case_rows(cases: Select[Any], joins: Joins, *, descending: bool) -> Select[A
         joined = joined.outerjoin(latest, true())
         order += [latest.c.event_occurred_at.desc(), latest.c.event_id.desc()]
     return select(*columns).select_from(joined).order_by(*order)
+
+
+def _cases_in_charge(visible: ColumnElement[bool]) -> Any:
+    """Of a restricted child's cases that ``visible`` admits: each one's path, whether it is of a child in
+    conflict with the law, and its assignee, as a JSON array of arrays (null for any other child)."""
+    return (
+        select(
+            func.jsonb_agg(
+                func.jsonb_build_array(
+                    cast(Case.path, Text),
+                    Case.kind == CaseKind.CHILD_IN_CONFLICT_WITH_LAW,
+                    Case.assigned_to_id,
+                )
+            ).label("child_cases_in_charge")
+        )
+        .where(Case.child_id == Child.id, Child.identity_restricted, visible)
+        .lateral("in_charge")
+    )

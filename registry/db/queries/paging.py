@@ -12,6 +12,7 @@ from sqlalchemy import (
     Select,
     Values,
     and_,
+    bindparam,
     cast,
     column,
     false,
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.types import Text
 
+from registry.db import raw
 from registry.db.models import Base, Jurisdiction
 from registry.db.models.base import path_id_columns
 from registry.db.types import Ltree
@@ -89,9 +91,15 @@ def below_looked_up_root(path_column: Any, root: Any) -> ColumnElement[bool]:
     return inside
 
 
+_SUBTREE_PATH = raw.Statement(
+    lambda: select(Jurisdiction.path).where(Jurisdiction.code == bindparam("code", required=False))
+)
+
+
 async def subtree_path(session: AsyncSession, code: str) -> str | None:
-    """The path of the jurisdiction with this code: the root of a ``withinCode`` filter's subtree."""
-    path: str | None = await session.scalar(select(Jurisdiction.path).where(Jurisdiction.code == code))
+    """The path of the jurisdiction with this code: the root of a ``withinCode`` filter's subtree (on
+    every list filtered by it, so compiled once)."""
+    path: str | None = await _SUBTREE_PATH.scalar(session, {"code": code})
     return path
 
 
