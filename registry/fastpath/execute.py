@@ -13,6 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, cast
 
 import asyncpg
@@ -175,9 +176,9 @@ async def _cases(answer: Answer, item: Field) -> Json:
             values[part.key] = await case_queries.count_cases(answer.context.session, visible, flt)
         elif part.name == "edges":
             assert part.selection is not None
+            edge = _built(part.selection, _edge_builder)
             values[part.key] = [
-                _edge(answer, part.selection, group, [item.key, part.key, index])
-                for index, group in enumerate(window)
+                edge(answer, group, [item.key, part.key, index]) for index, group in enumerate(window)
             ]
         else:
             assert part.selection is not None
@@ -215,7 +216,7 @@ async def _node(answer: Answer, item: Field) -> Json | None:
     _decide_identities(answer, groups, item.selection)
     if not groups:
         return None
-    return _case(answer, item.selection, groups[0], [item.key])
+    return _built(item.selection, _case_builder)(answer, groups[0], [item.key])
 
 
 # --- reading ----------------------------------------------------------------------------------------------
@@ -392,34 +393,59 @@ def _decide_identities(
     if child is None or child.selection is None or not (child.selection.names() & IDENTITY_FIELDS.keys()):
         return
     principal = answer.context.principal
+    # Where the identity is not restricted the rule depends on the child's place alone.
+    by_path: dict[str, bool] = {}
     for group in groups:
         row = group[0]
-        if row["child_id_"] is not None and can_see_identity(
-            principal,
-            row["child_path"],
-            restricted=row["child_identity_restricted"],
-            cases=[
-                CaseInCharge(path, in_conflict_with_law, assigned_to_id)
-                for path, in_conflict_with_law, assigned_to_id in row["child_cases_in_charge"] or ()
-            ],
-        ):
+        if row["child_id_"] is None:
+            continue
+        path = row["child_path"]
+        if not row["child_identity_restricted"]:
+            shown = by_path.get(path)
+            if shown is None:
+                shown = by_path[path] = can_see_identity(principal, path, restricted=False, cases=())
+        else:
+            shown = can_see_identity(
+                principal,
+                path,
+                restricted=True,
+                cases=[
+                    CaseInCharge(case_path, in_conflict_with_law, assigned_to_id)
+                    for case_path, in_conflict_with_law, assigned_to_id in row["child_cases_in_charge"] or ()
+                ],
+            )
+        if shown:
             answer.shown.add(row["child_id_"])
 
 
 # --- building the answer ----------------------------------------------------------------------------------
 
 
-def _edge(answer: Answer, selection: Selection, group: list[asyncpg.Record], path: Path) -> Json:
-    values: Json = {}
+# Each selection's answer is built by a function made once per plan (the plan is cached with its document):
+# the fields' order, keys and value getters are decided there, not once per row. A path is built only for an
+# error's location.
+Group = list[asyncpg.Record]
+Build = Callable[[Answer, Group, Path], Json]
+
+
+def _built(selection: Selection, make: Callable[[Selection], Build]) -> Build:
+    found = selection.built.get(make)
+    if found is None:
+        found = selection.built[make] = make(selection)
+    return found
+
+
+def _edge_builder(selection: Selection) -> Build:
+    parts: list[tuple[str, Callable[[Answer, Group, Path], Any]]] = []
     for part in selection.fields:
         if part.name == TYPENAME:
-            values[part.key] = "CaseEdge"
+            parts.append((part.key, partial(_constant, "CaseEdge")))
         elif part.name == "cursor":
-            values[part.key] = encode_cursor(group[0]["id"])
+            parts.append((part.key, _cursor))
         else:
             assert part.selection is not None
-            values[part.key] = _case(answer, part.selection, group, [*path, part.key])
-    return values
+            parts.append((part.key, partial(_nested, _built(part.selection, _case_builder), part.key)))
+    return partial(_object, parts)
 
 
 def _page_info(
@@ -435,66 +461,126 @@ def _page_info(
     return {part.key: known[part.name] for part in selection.fields}
 
 
-def _case(answer: Answer, selection: Selection, group: list[asyncpg.Record], path: Path) -> Json:
-    row = group[0]
-    values: Json = {}
+def _case_builder(selection: Selection) -> Build:
+    parts: list[tuple[str, Callable[[Answer, Group, Path], Any]]] = []
     for part in selection.fields:
-        name = part.name
+        key, name = part.key, part.name
         if name == TYPENAME:
-            values[part.key] = "Case"
+            parts.append((key, partial(_constant, "Case")))
         elif name in CASE_LEAVES:
-            values[part.key] = CASE_LEAVES[name](row)
+            parts.append((key, partial(_case_leaf, CASE_LEAVES[name])))
         elif name == "child":
-            assert part.selection is not None
-            values[part.key] = (
-                _child(answer, part, row, [*path, part.key]) if row["child_id_"] is not None else None
-            )
+            parts.append((key, partial(_case_child, _child_builder(part), key)))
         elif name == "institution":
             assert part.selection is not None
-            values[part.key] = (
-                _leaves(part.selection, "Institution", INSTITUTION_LEAVES, row)
-                if row["institution_id_"] is not None
-                else None
-            )
+            institution = _leaves_builder(part.selection, "Institution", INSTITUTION_LEAVES)
+            parts.append((key, partial(_case_institution, institution)))
         else:
             assert part.selection is not None
-            values[part.key] = [
-                _leaves(part.selection, "CaseEvent", EVENT_LEAVES, event)
-                for event in group
-                if event["event_id"] is not None
-            ]
-    return values
+            event = _leaves_builder(part.selection, "CaseEvent", EVENT_LEAVES)
+            parts.append((key, partial(_case_events, event)))
+    return partial(_object, parts)
 
 
-def _child(answer: Answer, item: Field, row: asyncpg.Record, path: Path) -> Json:
+def _object(
+    parts: list[tuple[str, Callable[[Answer, Group, Path], Any]]], answer: Answer, group: Group, path: Path
+) -> Json:
+    return {key: get(answer, group, path) for key, get in parts}
+
+
+def _constant(value: str, *_: Any) -> str:
+    return value
+
+
+def _cursor(_answer: Answer, group: Group, _path: Path) -> str:
+    return encode_cursor(group[0]["id"])
+
+
+def _nested(build: Build, key: str, answer: Answer, group: Group, path: Path) -> Json:
+    return build(answer, group, [*path, key])
+
+
+def _case_leaf(leaf: Callable[[Any], Any], _answer: Answer, group: Group, _path: Path) -> Any:
+    return leaf(group[0])
+
+
+ChildPart = Callable[[Answer, asyncpg.Record, Path, str], Any]
+ChildBuild = Callable[[Answer, asyncpg.Record, Path, str], Json]
+
+
+def _case_child(child: ChildBuild, key: str, answer: Answer, group: Group, path: Path) -> Json | None:
+    return child(answer, group[0], path, key) if group[0]["child_id_"] is not None else None
+
+
+def _case_institution(
+    institution: Callable[[asyncpg.Record], Json], _answer: Answer, group: Group, _path: Path
+) -> Json | None:
+    return institution(group[0]) if group[0]["institution_id_"] is not None else None
+
+
+def _case_events(
+    event: Callable[[asyncpg.Record], Json], _answer: Answer, group: Group, _path: Path
+) -> list[Json]:
+    return [event(row) for row in group if row["event_id"] is not None]
+
+
+def _child_builder(item: Field) -> ChildBuild:
+    """The child's answer; an identity field the policy withholds is null with an error at its path."""
     assert item.selection is not None
-    values: Json = {}
+    parts: list[tuple[str, ChildPart]] = []
     for part in item.selection.fields:
-        name = part.name
+        key, name = part.key, part.name
         if name == TYPENAME:
-            values[part.key] = "Child"
+            parts.append((key, partial(_constant, "Child")))
         elif name == "ageBand":
-            values[part.key] = age_band(row["child_birth_year"], answer.today).name
+            parts.append((key, _age_band))
         elif name in IDENTITY_FIELDS:
-            if row["child_id_"] not in answer.shown:
-                answer.errors.append(
-                    located_error(PersonalDataWithheld(WITHHELD), list(part.nodes), [*path, part.key])
-                )
-                values[part.key] = None
-                continue
-            if row["identity_child_id"] is not None:
-                answer.identities[row["child_id_"]] = row["child_path"]
-            value = row[IDENTITY_FIELDS[name]]
-            values[part.key] = value.isoformat() if isinstance(value, dt.date) else value
+            parts.append((key, partial(_identity, IDENTITY_FIELDS[name], part)))
         else:
-            values[part.key] = CHILD_LEAVES[name](row)
-    return values
+            parts.append((key, partial(_child_leaf, CHILD_LEAVES[name])))
+    return partial(_child_object, parts)
 
 
-def _leaves(selection: Selection, type_name: str, leaves: Leaves, row: asyncpg.Record) -> Json:
-    return {
-        part.key: type_name if part.name == TYPENAME else leaves[part.name](row) for part in selection.fields
-    }
+def _child_object(
+    parts: list[tuple[str, ChildPart]], answer: Answer, row: asyncpg.Record, path: Path, key: str
+) -> Json:
+    return {part_key: get(answer, row, path, key) for part_key, get in parts}
+
+
+def _child_leaf(
+    leaf: Callable[[Any], Any], _answer: Answer, row: asyncpg.Record, _path: Path, _key: str
+) -> Any:
+    return leaf(row)
+
+
+def _age_band(answer: Answer, row: asyncpg.Record, _path: Path, _key: str) -> str:
+    return age_band(row["child_birth_year"], answer.today).name
+
+
+def _identity(
+    column: str, part: Field, answer: Answer, row: asyncpg.Record, path: Path, child_key: str
+) -> Any:
+    if row["child_id_"] not in answer.shown:
+        answer.errors.append(
+            located_error(PersonalDataWithheld(WITHHELD), list(part.nodes), [*path, child_key, part.key])
+        )
+        return None
+    if row["identity_child_id"] is not None:
+        answer.identities[row["child_id_"]] = row["child_path"]
+    value = row[column]
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _leaves_builder(selection: Selection, type_name: str, leaves: Leaves) -> Callable[[asyncpg.Record], Json]:
+    parts = [
+        (part.key, partial(_constant, type_name) if part.name == TYPENAME else leaves[part.name])
+        for part in selection.fields
+    ]
+    return partial(_leaves_object, parts)
+
+
+def _leaves_object(parts: list[tuple[str, Callable[[Any], Any]]], row: asyncpg.Record) -> Json:
+    return {key: get(row) for key, get in parts}
 
 
 def _python_names(given: dict[str, Any]) -> dict[str, Any]:

@@ -8,8 +8,9 @@ or that is not a query, does not compile.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -102,6 +103,8 @@ class Field:
 class Selection:
     type_name: str
     fields: tuple[Field, ...]
+    # What runs the selection, made once (by :mod:`registry.fastpath.execute`) and kept with the plan.
+    built: dict[Callable[..., Any], Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def names(self) -> frozenset[str]:
         return frozenset(field.name for field in self.fields)
