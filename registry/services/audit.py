@@ -45,11 +45,10 @@ class AuditTrail:
     _read: dict[tuple[str, int], tuple[str, int | None, set[str]]] = field(default_factory=dict)
 
     def attach(self, session: AsyncSession) -> None:
-        """Collect every row ``session`` writes from now on."""
+        """Collect every row ``session`` writes from now on (see :func:`_collect_flushed`)."""
         session.info[_SESSION_KEY] = self
-        event.listen(session.sync_session, "after_flush", self._after_flush)
 
-    def _after_flush(self, session: Session, _context: Any) -> None:
+    def collect_flushed(self, session: Session) -> None:
         for op, rows in (("insert", session.new), ("update", session.dirty), ("delete", session.deleted)):
             for row in rows:
                 if isinstance(row, _NOT_AUDITED):
@@ -61,11 +60,12 @@ class AuditTrail:
                         continue
                 else:
                     fields = []
-                identity = state.identity or ()
+                # A new row has no identity yet while the flush ends, but its primary key is known.
+                key = state.identity or state.mapper.primary_key_from_instance(row)
                 self._changes.append(
                     _Change(
                         table=row.__tablename__,
-                        id=int(identity[0]) if identity else None,
+                        id=int(key[0]) if key and key[0] is not None else None,
                         op=op,
                         fields=fields,
                         child_id=row.id if isinstance(row, Child) else getattr(row, "child_id", None),
@@ -74,9 +74,16 @@ class AuditTrail:
                 )
 
     def note_change(
-        self, table: str, row_id: int, *, fields: list[str], path: str | None, child_id: int | None = None
+        self,
+        table: str,
+        row_id: int,
+        *,
+        fields: list[str],
+        path: str | None,
+        child_id: int | None = None,
+        op: str = "update",
     ) -> None:
-        self._changes.append(_Change(table, row_id, "update", fields, child_id, path))
+        self._changes.append(_Change(table, row_id, op, fields, child_id, path))
 
     def note_personal_data(
         self, table: str, row_id: int, *, path: str, child_id: int | None, what: str
@@ -152,6 +159,15 @@ class AuditTrail:
         )
 
 
+@event.listens_for(Session, "after_flush")
+def _collect_flushed(session: Session, _context: Any) -> None:
+    """One listener for every session, not one added per request (adding one copies the session's event
+    dispatch, a fixed cost of every request): the trail attached to the session, if any, collects."""
+    trail = session.info.get(_SESSION_KEY)
+    if isinstance(trail, AuditTrail):
+        trail.collect_flushed(session)
+
+
 def note_change(
     session: AsyncSession,
     table: str,
@@ -160,8 +176,10 @@ def note_change(
     fields: list[str],
     path: str | None,
     child_id: int | None = None,
+    op: str = "update",
 ) -> None:
-    """For services whose change happens inside a database function, out of the ORM's sight."""
+    """For services whose change happens out of the ORM's sight: inside a database function, or in one
+    statement written for a hot path (``op`` "insert", with no fields, for a new row)."""
     trail = session.info.get(_SESSION_KEY)
     if isinstance(trail, AuditTrail):
-        trail.note_change(table, row_id, fields=fields, path=path, child_id=child_id)
+        trail.note_change(table, row_id, fields=fields, path=path, child_id=child_id, op=op)

@@ -24,6 +24,7 @@ from registry.db.queries import jurisdictions as jurisdiction_queries
 from registry.db.queries import transfers as transfer_queries
 from registry.db.queries import users as user_queries
 from registry.errors import ApprovalRequired, InvalidTransition, NotFound
+from registry.services.audit import note_change
 from registry.services.common import Actor, clean_text, expect_version, now, record_case_event, require
 from registry.services.idempotency import create_once
 
@@ -103,36 +104,39 @@ async def open_case(
             found = await institution_queries.institutions_by_ids(session, visible, [institution_id])
             if institution_id not in found:
                 raise NotFound("No such institution.", field="institutionId")
-        case_id = await case_queries.next_case_id(session)
-        opened = now()
         province = path.split(".")[1] if "." in path else path
-        case = Case(
-            id=case_id,
-            case_number=f"{await _province_prefix(session, int(province))}-{opened.year}-{case_id:08d}",
-            child_id=child.id,
-            kind=kind,
-            stage=CaseStage.REGISTERED,
-            risk_level=risk_level,
-            assigned_to_id=assignee,
-            institution_id=institution_id,
-            opened_at=opened,
-            jurisdiction_id=jurisdiction_id,
-            path=path,
-        )
-        session.add(case)
         if kind is CaseKind.CHILD_IN_CONFLICT_WITH_LAW and not child.identity_restricted:
             # Juvenile justice law: from now on only this case's workers and supervisors see who it is.
             child.identity_restricted = True
-        await session.flush()
-        actor = Actor.of(principal)
-        data = {"kind": kind.value, "riskLevel": risk_level.value}
-        await record_case_event(
-            session, case_id, CaseEventType.OPENED, actor, to_stage=CaseStage.REGISTERED, data=data, note=note
-        )
-        if assignee is not None:
-            await record_case_event(
-                session, case_id, CaseEventType.ASSIGNED, actor, data={"userId": assignee}
+        events = [
+            case_queries.NewEvent(
+                CaseEventType.OPENED,
+                to_stage=CaseStage.REGISTERED,
+                data={"kind": kind.value, "riskLevel": risk_level.value},
+                note=note,
             )
+        ]
+        if assignee is not None:
+            events.append(case_queries.NewEvent(CaseEventType.ASSIGNED, data={"userId": assignee}))
+        # The case (its id and number taken in the same statement) and its events, out of the ORM's sight:
+        # the audit trail is told.
+        case_id, event_ids = await case_queries.insert_case(
+            session,
+            province_id=int(province),
+            child_id=child.id,
+            kind=kind,
+            risk_level=risk_level,
+            assigned_to_id=assignee,
+            institution_id=institution_id,
+            jurisdiction_id=jurisdiction_id,
+            path=path,
+            moment=now(),
+            actor=_event_actor(principal),
+            events=events,
+        )
+        note_change(session, "cases", case_id, fields=[], path=path, child_id=child.id, op="insert")
+        for event_id in event_ids:
+            note_change(session, "case_events", event_id, fields=[], path=None, op="insert")
         return case_id
 
     request = {
@@ -149,11 +153,9 @@ async def open_case(
     )
 
 
-async def _province_prefix(session: AsyncSession, province_id: int) -> str:
-    """``PB`` for ``PK-PB``: case numbers say which province opened them."""
-    found = await jurisdiction_queries.jurisdictions_by_ids(session, [province_id])
-    province = found.get(province_id)
-    return province.code.removeprefix("PK-") if province is not None else "PK"
+def _event_actor(principal: Principal) -> case_queries.EventActor:
+    actor = Actor.of(principal)
+    return case_queries.EventActor(actor.user_id, actor.client_id)
 
 
 async def transition_case(
@@ -189,38 +191,52 @@ async def transition_case(
             "Closing a high-risk case needs a district officer's approval: ask one to close it.",
             field="toStage",
         )
-    actor = Actor.of(principal)
     moment = now()
     from_stage = case.stage
+    events: list[case_queries.NewEvent] = []
+    changed = ["stage", "updated_at", "version"]
     if risk is not case.risk_level:
-        await record_case_event(
-            session,
-            case.id,
-            CaseEventType.RISK_CHANGED,
-            actor,
-            data={"from": case.risk_level.value, "to": risk.value},
+        events.append(
+            case_queries.NewEvent(
+                CaseEventType.RISK_CHANGED, data={"from": case.risk_level.value, "to": risk.value}
+            )
         )
-        case.risk_level = risk
-    case.stage = to_stage
+        changed.append("risk_level")
+    closed_at, closure_reason = case.closed_at, case.closure_reason
     if to_stage is CaseStage.CLOSED:
-        case.closed_at, case.closure_reason = moment, reason
+        closed_at, closure_reason = moment, reason
     elif from_stage is CaseStage.CLOSED:
-        case.closed_at, case.closure_reason = None, None
-    case.version += 1
-    case.updated_at = moment
-    await session.flush()
-    await record_case_event(
+        closed_at, closure_reason = None, None
+    if closed_at != case.closed_at:
+        changed.append("closed_at")
+    if closure_reason != case.closure_reason:
+        changed.append("closure_reason")
+    events.append(
+        case_queries.NewEvent(
+            CaseEventType.STAGE_CHANGED,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            data={"approvedBy": principal.id} if to_stage is CaseStage.CLOSED and approved else {},
+            note=reason,
+        )
+    )
+    # The change and its events in one statement, out of the ORM's sight: the audit trail is told, and the
+    # locked row leaves the session so that whoever reads the case next reads it as it is now.
+    event_ids = await case_queries.change_stage(
         session,
         case.id,
-        CaseEventType.STAGE_CHANGED,
-        actor,
-        from_stage=from_stage,
-        to_stage=to_stage,
-        data={"approvedBy": principal.id}
-        if to_stage is CaseStage.CLOSED and supervises(principal, case.path)
-        else {},
-        note=reason,
+        stage=to_stage,
+        risk_level=risk,
+        closed_at=closed_at,
+        closure_reason=closure_reason,
+        moment=moment,
+        actor=_event_actor(principal),
+        events=events,
     )
+    session.expunge(case)
+    note_change(session, "cases", case.id, fields=sorted(changed), path=case.path, child_id=case.child_id)
+    for event_id in event_ids:
+        note_change(session, "case_events", event_id, fields=[], path=None, op="insert")
     return case
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Select, and_, cast, func, literal, or_, select, true
+from sqlalchemy import Column, ColumnElement, Select, and_, cast, func, literal, or_, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.visitors import ExternallyTraversible, replacement_traverse
 from sqlalchemy.types import Text
@@ -17,7 +19,9 @@ from registry.db.models import (
     Child,
     ChildIdentity,
     ChildIdentityHistory,
+    ConsentPurpose,
     Guardian,
+    GuardianRelationship,
     Household,
     Jurisdiction,
     JurisdictionLevel,
@@ -238,3 +242,125 @@ async def identity_history(session: AsyncSession, child_id: int) -> list[ChildId
         .order_by(ChildIdentityHistory.version, ChildIdentityHistory.id)
     )
     return list(await session.scalars(statement))
+
+
+# Registration, without the unit of work: the child, then (row-level security checks them against a child the
+# statement can see) its identity, guardians and consents in one statement. The caller checks the input,
+# the permission and duplicates before.
+_INSERT_CHILD = text(
+    "INSERT INTO children (household_id, sex, birth_year, age_at_registration, registered_on,"
+    "   jurisdiction_id, path)"
+    " VALUES (:household_id, CAST(:sex AS sex), :birth_year, :age_at_registration, :registered_on,"
+    "   :jurisdiction_id, CAST(:path AS ltree))"
+    " RETURNING id"
+)
+
+# Guardians get their ids first, so that each guardian's consents name it; consents are numbered in the order
+# given (the guardians' in turn, then the child's own assents).
+_INSERT_IDENTITY_GUARDIANS_CONSENTS = text(
+    "WITH identity AS (INSERT INTO child_identities (child_id, full_name, given_name, family_name,"
+    "   father_name, date_of_birth, date_of_birth_estimated, identity_number_ciphertext,"
+    "   identity_number_key_id, identity_number_blind_index, place_of_birth, address, phone)"
+    " VALUES (:child_id, :full_name, :given_name, :family_name, :father_name, :date_of_birth,"
+    "   :date_of_birth_estimated, :identity_number_ciphertext, :identity_number_key_id,"
+    "   :identity_number_blind_index, :place_of_birth, :address, :phone)"
+    " RETURNING child_id),"
+    " given AS (SELECT nextval(pg_get_serial_sequence('guardians', 'id')) AS id, g.*"
+    " FROM ROWS FROM (jsonb_to_recordset(CAST(:guardians AS jsonb)) AS (full_name text,"
+    "   relationship guardian_relationship, phone text, is_primary boolean, consents consent_purpose[]))"
+    "   WITH ORDINALITY AS g(full_name, relationship, phone, is_primary, consents, position)),"
+    " guardian_rows AS (INSERT INTO guardians (id, child_id, full_name, relationship, phone, is_primary)"
+    " SELECT id, :child_id, full_name, relationship, phone, is_primary FROM given ORDER BY position"
+    " RETURNING id),"
+    " consent_rows AS (INSERT INTO consents (child_id, purpose, given_by, guardian_id, given_at,"
+    "   recorded_by_id)"
+    " SELECT :child_id, c.purpose, c.given_by, c.guardian_id, :given_at, :recorded_by_id FROM ("
+    "   SELECT 0 AS part, g.position, p.n, p.purpose, CAST('GUARDIAN' AS consent_giver) AS given_by,"
+    "     g.id AS guardian_id"
+    "   FROM given AS g, unnest(g.consents) WITH ORDINALITY AS p(purpose, n)"
+    "   UNION ALL"
+    "   SELECT 1, 0, a.n, a.purpose, CAST('CHILD_ASSENT' AS consent_giver), CAST(NULL AS bigint)"
+    "   FROM unnest(CAST(CAST(:child_assents AS text[]) AS consent_purpose[]))"
+    "     WITH ORDINALITY AS a(purpose, n)"
+    " ) AS c ORDER BY c.part, c.position, c.n"
+    " RETURNING id)"
+    " SELECT array(SELECT id FROM guardian_rows ORDER BY id) AS guardian_ids,"
+    " array(SELECT id FROM consent_rows ORDER BY id) AS consent_ids"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NewGuardian:
+    full_name: str
+    relationship: GuardianRelationship
+    phone: str | None
+    is_primary: bool
+    consents: Sequence[ConsentPurpose]
+
+
+async def insert_child(
+    session: AsyncSession,
+    *,
+    household_id: int | None,
+    sex: Sex,
+    birth_year: int,
+    age_at_registration: int,
+    registered_on: dt.date,
+    jurisdiction_id: int,
+    path: str,
+) -> int:
+    """A new child's row: its id."""
+    return int(
+        (
+            await session.execute(
+                _INSERT_CHILD,
+                {
+                    "household_id": household_id,
+                    "sex": sex.value,
+                    "birth_year": birth_year,
+                    "age_at_registration": age_at_registration,
+                    "registered_on": registered_on,
+                    "jurisdiction_id": jurisdiction_id,
+                    "path": path,
+                },
+            )
+        ).scalar_one()
+    )
+
+
+async def insert_identity_guardians_consents(
+    session: AsyncSession,
+    child_id: int,
+    identity: Mapping[str, Any],
+    guardians: Sequence[NewGuardian],
+    child_assents: Sequence[ConsentPurpose],
+    *,
+    given_at: dt.datetime,
+    recorded_by_id: int | None,
+) -> tuple[list[int], list[int]]:
+    """A new child's identity (``identity``: the columns of ``child_identities`` but its ``child_id``), its
+    guardians and the consents given: ``(guardian ids, consent ids)``, in the order given."""
+    rows = [
+        {
+            "full_name": g.full_name,
+            "relationship": g.relationship.value,
+            "phone": g.phone,
+            "is_primary": g.is_primary,
+            "consents": [purpose.value for purpose in g.consents],
+        }
+        for g in guardians
+    ]
+    row = (
+        await session.execute(
+            _INSERT_IDENTITY_GUARDIANS_CONSENTS,
+            {
+                "child_id": child_id,
+                **identity,
+                "guardians": json.dumps(rows),
+                "child_assents": [purpose.value for purpose in child_assents],
+                "given_at": given_at,
+                "recorded_by_id": recorded_by_id,
+            },
+        )
+    ).one()
+    return list(row.guardian_ids), list(row.consent_ids)
