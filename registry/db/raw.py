@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy import ClauseElement, TextClause, bindparam, text
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -94,11 +95,39 @@ async def fetch(
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     driver: asyncpg.Connection[Any] = raw.driver_connection  # type: ignore[assignment]
-    if not driver.is_in_transaction():
-        # The scope lives in the transaction. SQLAlchemy's driver adapter begins it (BEGIN, as configured)
-        # on its first statement; it is begun here the same way, so that its commit or rollback ends it.
-        await raw.dbapi_connection._start_transaction()  # type: ignore[union-attr]
-    return await driver.fetch(statement.sql, *statement.parameters(given))
+    try:
+        if not driver.is_in_transaction():
+            # The scope lives in the transaction. SQLAlchemy's driver adapter begins it (BEGIN, as
+            # configured) on its first statement; it is begun here the same way, so that its commit or
+            # rollback ends it.
+            await raw.dbapi_connection._start_transaction()  # type: ignore[union-attr]
+        return await driver.fetch(statement.sql, *statement.parameters(given))
+    except BaseException as error:
+        if not _connection_lost(error, driver):
+            raise
+        # As SQLAlchemy does for its own statements: a connection that was lost, or left halfway through
+        # an operation (a cancelled request), is discarded rather than returned to the pool, and the
+        # failure is reported as one of a connection the next request will not meet.
+        await connection.invalidate(error if isinstance(error, Exception) else None)
+        if not isinstance(error, Exception):
+            raise
+        raise DBAPIError(None, None, error, connection_invalidated=True) from error
+
+
+# SQLSTATEs of a connection the server ended: admin or crash shutdown, cannot connect now.
+_ENDED = ("57P01", "57P02", "57P03")
+
+
+def _connection_lost(error: BaseException, driver: asyncpg.Connection[Any]) -> bool:
+    if not isinstance(error, Exception) or driver.is_closed():
+        return True
+    for cause in (error, error.__cause__, error.__context__):
+        if isinstance(cause, OSError | asyncpg.PostgresConnectionError | asyncpg.InternalClientError):
+            return True
+        state = getattr(cause, "sqlstate", None)
+        if isinstance(state, str) and (state.startswith("08") or state in _ENDED):
+            return True
+    return False
 
 
 def text_statement(sql: str, *names: str) -> TextClause:

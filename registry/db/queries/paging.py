@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -96,10 +99,44 @@ _SUBTREE_PATH = raw.Statement(
 )
 
 
+class _KnownPaths:
+    """The paths of the jurisdiction codes looked up in one database (kept per engine). A jurisdiction's
+    code and path never change (the app's role may only rename one: migration 0015) and every jurisdiction
+    is public, so a path once found holds for every caller, for good; a code not found is looked up again
+    next time (it may be created meanwhile). The least recently used are forgotten past ``size``."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.paths: OrderedDict[str, str] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, code: str) -> str | None:
+        with self.lock:
+            path = self.paths.get(code)
+            if path is not None:
+                self.paths.move_to_end(code)
+            return path
+
+    def put(self, code: str, path: str) -> None:
+        with self.lock:
+            self.paths[code] = path
+            while len(self.paths) > self.size:
+                self.paths.popitem(last=False)
+
+
+_KNOWN_PATHS: weakref.WeakKeyDictionary[object, _KnownPaths] = weakref.WeakKeyDictionary()
+
+
 async def subtree_path(session: AsyncSession, code: str) -> str | None:
-    """The path of the jurisdiction with this code: the root of a ``withinCode`` filter's subtree (on
-    every list filtered by it, so compiled once)."""
-    path: str | None = await _SUBTREE_PATH.scalar(session, {"code": code})
+    """The path of the jurisdiction with this code: the root of a ``withinCode`` filter's subtree."""
+    known = _KNOWN_PATHS.get(session.bind)
+    if known is None:
+        known = _KNOWN_PATHS.setdefault(session.bind, _KnownPaths(size=100_000))
+    path = known.get(code)
+    if path is None:
+        path = await _SUBTREE_PATH.scalar(session, {"code": code})
+        if path is not None:
+            known.put(code, path)
     return path
 
 
