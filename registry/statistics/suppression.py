@@ -36,7 +36,9 @@ grouping and ``UnprotectableError`` says so; the coarser levels are unaffected.
 Where the same counts are also published by fewer categories (districts alone, and districts by offence),
 those totals are cells of other tables, withheld or not by their own patterns, and two groupings protected
 apart can be subtracted from each other. ``protect_lattice`` protects every grouping of a table together,
-the coarsest first, so that no combination of them determines a withheld cell.
+the coarsest first, so that no combination of them determines a withheld cell. There a vector that cannot
+be carried down or lifted as it is need not be: what matters is that every cell it moves is moved by some
+valid vector of the finer grouping at the finer level, and such vectors are looked for cell by cell.
 """
 
 from __future__ import annotations
@@ -408,8 +410,12 @@ Grouping = frozenset[int]
 
 # Partner combinations tried for one lift or one share, cheapest first; beyond these the cell is refused.
 _MAX_COMBINATIONS = 4096
-# Cells an exact solution is looked for among (the work grows with their cube); beyond, the cell is refused.
+# Cells an exact solution is looked for among (the work grows with their cube); beyond, only the search.
 _MAX_SOLVED = 200
+# Cells a vector of changes of one is searched for among, and the partial vectors tried; beyond, refused.
+_MAX_SEARCHED = 4000
+_MAX_TRIED = 2000
+_MAX_CHANGED = 200
 
 
 def protect_lattice(
@@ -439,10 +445,16 @@ def protect_lattice(
     Cubes, lifts and ways down are looked for first as single changes (``+1/-1`` on cells, each cell of
     a coarser vector given to one finer cell), cheapest first; where none is valid, as an exact solution
     of the linear conditions (a basic one, over the cells already withheld and the smallest first), kept
-    only when it changes each cell by one. Every vector changes non-empty cells by one, so the table plus
-    or minus it is another table of whole non-negative counts with the same published figures. Raises
-    ``UnprotectableError`` when a small cell, a vector's lift or its way down has no valid vector found:
-    coarser groupings and levels are decided without looking ahead.
+    only when it changes each cell by one, and failing that as a solution of changes of one searched for
+    depth first. A vector whose cells are all moved by vectors of the finer grouping already needs no
+    lift; where a vector has no lift or way down at all, each cell it moves (at its level, above, and
+    summed over categories) that no vector of the finer grouping moves yet gets a valid vector of its own
+    that moves it, withholding more cells of the finer grouping if need be. Every vector changes
+    non-empty cells by one, so the table plus or minus it is another table of whole non-negative counts
+    with the same published figures, and every withheld cell of every grouping at every level is moved
+    by one of the finest grouping's vectors at the finest level. Raises ``UnprotectableError`` when a
+    small cell or a cell to be moved has no valid vector found: coarser groupings and levels are decided
+    without looking ahead.
     """
     if not cells:
         return {}
@@ -472,7 +484,8 @@ def protect_lattice(
     return {group: frozenset(keys) for group, keys in answer.items()}
 
 
-_LATTICE_CACHE: OrderedDict[Hashable, dict[Grouping, frozenset[Key]]] = OrderedDict()
+# An answer, or the refusal's message: a refusal takes as long to find as an answer, and is as certain.
+_LATTICE_CACHE: OrderedDict[Hashable, dict[Grouping, frozenset[Key]] | str] = OrderedDict()
 _LATTICE_LOCK = threading.Lock()
 
 
@@ -482,23 +495,28 @@ def protect_lattice_cached(
     threshold: int,
     nesting: Mapping[int, Mapping[Hashable, Hashable]] | None = None,
 ) -> dict[Grouping, frozenset[Key]]:
-    """``protect_lattice``, remembering its last answers (not its errors)."""
+    """``protect_lattice``, remembering its last answers and refusals."""
     key = (
         threshold,
         frozenset((d, frozenset(parents.items())) for d, parents in (nesting or {}).items()),
         frozenset(cells.items()),
     )
     with _LATTICE_LOCK:
-        answer = _LATTICE_CACHE.get(key)
-        if answer is not None:
+        remembered = _LATTICE_CACHE.get(key)
+        if remembered is not None:
             _LATTICE_CACHE.move_to_end(key)
-            return dict(answer)
-    answer = protect_lattice(cells, threshold=threshold, nesting=nesting)
-    with _LATTICE_LOCK:
-        _LATTICE_CACHE[key] = answer
-        while len(_LATTICE_CACHE) > _CACHE.size:
-            _LATTICE_CACHE.popitem(last=False)
-    return dict(answer)
+    if remembered is None:
+        try:
+            remembered = protect_lattice(cells, threshold=threshold, nesting=nesting)
+        except UnprotectableError as error:
+            remembered = str(error)
+        with _LATTICE_LOCK:
+            _LATTICE_CACHE[key] = remembered
+            while len(_LATTICE_CACHE) > _CACHE.size:
+                _LATTICE_CACHE.popitem(last=False)
+    if isinstance(remembered, str):
+        raise UnprotectableError(remembered)
+    return dict(remembered)
 
 
 def _subsets(items: Iterable[int]) -> list[frozenset[int]]:
@@ -559,23 +577,45 @@ class _Lattice:
         for level in range(self.depth + 1):
             for group in self.groupings:
                 own = vectors.get(group, [])
+                lost: list[Vector] = []
                 if level:
-                    own = [self._carried_down(group, level, vector) for vector in own]
+                    carried = [(vector, self._carried_down(group, level, vector)) for vector in own]
+                    own = [below for _, below in carried if below is not None]
+                    lost = [vector for vector, below in carried if below is None]
                     for vector in own:
                         self.withheld.update(vector)
+                # Every cell that a vector of this grouping moves, in it or summed over any of its
+                # dimensions, at this level or above: a vector moving none but these needs no lift or way
+                # down, as the vectors that move them already keep them undetermined.
+                moved = {cell for vector in own for cell in self._moves(vector, group)}
+                for vector in lost:
+                    covering = self._covering(group, level, self._moves(vector, group), moved)
+                    if covering is None:
+                        raise UnprotectableError(
+                            "The small counts withheld at a higher level cannot be withheld at this one; "
+                            "group at a higher jurisdiction level or by fewer dimensions"
+                        )
+                    for found in covering:
+                        self.withheld.update(found)
+                        own.append(found)
+                        moved |= self._moves(found, group)
                 for d in sorted(group):
                     for coarse in vectors[group - {d}]:
-                        if any(_summed(vector, frozenset({d})) == coarse for vector in own):
+                        needed = self._moves(coarse, group - {d})
+                        if needed <= moved:
                             continue
                         lift = self._lift(group, level, d, coarse)
-                        if lift is None:
+                        lifts = [lift] if lift is not None else self._covering(group, level, needed, moved)
+                        if lifts is None:
                             raise UnprotectableError(
                                 "Small counts withheld in a coarser table cannot stay withheld once this "
                                 "grouping is published; group by fewer dimensions or at a higher "
                                 "jurisdiction level"
                             )
-                        self.withheld.update(lift)
-                        own.append(lift)
+                        for lift in lifts:
+                            self.withheld.update(lift)
+                            own.append(lift)
+                            moved |= self._moves(lift, group)
                 primaries = sorted(
                     (key for key in self.cells[(group, level)] if self.count[key] < self.threshold),
                     key=lambda key: (self.count[key], [_order(v) for v in key]),
@@ -696,7 +736,44 @@ class _Lattice:
             found = self._solved(group, level, places, (frozenset({d}), level), coarse)
         return found
 
-    def _carried_down(self, group: Grouping, level: int, vector: Vector) -> Vector:
+    def _moves(self, vector: Vector, group: Grouping) -> set[Key]:
+        """The cells ``vector`` (of ``group``) changes, in ``group`` and summed over any of its dimensions,
+        at its level and every level above."""
+        level = self.level_of[next(iter(vector))[0]]
+        moves: set[Key] = set()
+        for summed in _subsets(group):
+            sums = _summed(vector, summed)
+            for to in range(level + 1):
+                up: Vector = defaultdict(Fraction)
+                for cell, value in sums.items():
+                    up[(self.up[cell[0]][to], *cell[1:])] += value
+                moves.update(cell for cell, value in up.items() if value)
+        return moves
+
+    def _covering(
+        self, group: Grouping, level: int, needed: set[Key], moved: set[Key]
+    ) -> list[Vector] | None:
+        """Where a vector (of ``group`` or a coarser grouping) has no lift or way down to ``group`` at
+        ``level``: for each cell of ``needed`` (the cells it moves) that no vector of ``group`` moves yet,
+        any valid vector of ``group`` at ``level`` that moves it (its sum there one, every other published
+        sum zero), among the cells under the cell's parent. None when a cell has none."""
+        found: list[Vector] = []
+        covered = set(moved)
+        for cell in sorted(needed, key=lambda cell: (self.level_of[cell[0]], [_order(v) for v in cell])):
+            if cell in covered:
+                continue
+            to = self.level_of[cell[0]]
+            top = self.up[cell[0]][to - 1] if to else cell[0]
+            places = {key[0] for key in self.cells[(group, level)] if self.up[key[0]][max(to - 1, 0)] == top}
+            line = (frozenset(i for i in group if cell[i] is _ALL), to)
+            vector = self._solved(group, level, places, line, {cell: Fraction(1)}, loose=True)
+            if vector is None:
+                return None
+            found.append(vector)
+            covered |= self._moves(vector, group)
+        return found
+
+    def _carried_down(self, group: Grouping, level: int, vector: Vector) -> Vector | None:
         """``vector`` one level further down: each cell's change given to one of its children's cells, so
         that the children's changes sum to it, and every sum by fewer categories there is withheld."""
         by_place: dict[Hashable, Vector] = defaultdict(dict)
@@ -730,10 +807,7 @@ class _Lattice:
                 fixed = (frozenset[int](), level - 1)
                 shared = self._solved(group, level, set(children), fixed, part, above=False)
             if shared is None:
-                raise UnprotectableError(
-                    "The small counts withheld at a higher level cannot be withheld at this one; group at "
-                    "a higher jurisdiction level or by fewer dimensions"
-                )
+                return None
             below.update(shared)
         return below
 
@@ -746,6 +820,7 @@ class _Lattice:
         target: Vector,
         *,
         above: bool = True,
+        loose: bool = False,
     ) -> Vector | None:
         """Where no vector of single changes is valid: any vector over the non-empty cells of ``group`` at
         ``level`` at ``places`` whose sum over ``fixed`` (a set of category positions, a level) is
@@ -753,12 +828,13 @@ class _Lattice:
         other sum is zero on each published cell, as exact rationals. Cells
         already withheld, then the smallest, are preferred: the solution is the basic one that sets the
         other cells to zero. Sums at levels above are left out unless ``above`` (a vector carried down:
-        they are the sums of ``target``, valid already). None when there is none."""
+        they are the sums of ``target``, valid already). With ``loose``, the ``fixed`` sums of withheld cells
+        outside ``target`` are free. None when there is none."""
         columns = sorted(
             (key for key in self.cells[(group, level)] if key[0] in places),
             key=lambda key: (*self._preference(key), [_order(v) for v in key]),
         )
-        if not columns or len(columns) > _MAX_SOLVED:
+        if not columns or len(columns) > _MAX_SEARCHED:
             return None
         rows: dict[tuple[Grouping, int, Key], dict[int, Fraction]] = defaultdict(dict)
         for column, cell in enumerate(columns):
@@ -768,7 +844,7 @@ class _Lattice:
                         continue
                     node = self.up[cell[0]][to]
                     line = (node, *(_ALL if i + 1 in summed else v for i, v in enumerate(cell[1:])))
-                    if (summed, to) == fixed or line not in self.withheld:
+                    if line not in self.withheld or ((summed, to) == fixed and (not loose or line in target)):
                         rows[(summed, to, line)][column] = Fraction(1)
         equations: list[tuple[dict[int, Fraction], Fraction]] = []
         if fixed is None:
@@ -781,15 +857,87 @@ class _Lattice:
             equations.append((row, value))
         if fixed is not None and any((*fixed, line) not in rows for line in target):
             return None  # a target cell no column sums to
-        solution = _solve(equations)
-        if solution is None:
-            return None
-        vector = {columns[column]: value for column, value in solution.items() if value}
+        solution = _solve(equations) if len(columns) <= _MAX_SOLVED else None
+        if solution is None and len(columns) <= _MAX_SOLVED:
+            return None  # no rational solution, so no whole one
         # Only changes of one: the table plus or minus the vector is then another table of non-negative
-        # whole counts with the same published figures, not only another rational one.
+        # whole counts with the same published figures, not only another rational one. Where the basic
+        # solution is not one, such a vector is searched for.
+        if solution is None or any(value and abs(value) != 1 for value in solution.values()):
+            solution = _signed(equations)
+        vector = {columns[column]: value for column, value in (solution or {}).items() if value}
         if not vector or any(abs(value) != 1 for value in vector.values()):
             return None
         return vector if self._valid(group, level, vector, above=above) else None
+
+
+def _signed(equations: list[tuple[dict[int, Fraction], Fraction]]) -> dict[int, Fraction] | None:
+    """``_signed_by`` trying the preferred cells first, then the changes that meet the most."""
+    return _signed_by(equations, greedy=False) or _signed_by(equations, greedy=True)
+
+
+def _signed_by(
+    equations: list[tuple[dict[int, Fraction], Fraction]], *, greedy: bool
+) -> dict[int, Fraction] | None:
+    """A solution of the equations (every coefficient one) that is ``+1``, ``-1`` or zero in each column,
+    found depth first: an unmet equation with the fewest columns left is met by one more change, in each
+    of its columns in turn (with ``greedy``, those that meet the most other equations first; then the
+    lowest, the preferred cell), its own sign first; a column once changed stays. None when there is none
+    within ``_MAX_TRIED`` partial solutions of at most ``_MAX_CHANGED`` changes."""
+    if any(value != 1 for row, _ in equations for value in row.values()):
+        return None
+    if any(rhs.denominator != 1 for _, rhs in equations):
+        return None
+    rows = [sorted(row) for row, _ in equations]
+    residual = [int(rhs) for _, rhs in equations]
+    free = [len(row) for row in rows]
+    equations_of: dict[int, list[int]] = defaultdict(list)
+    for index, row in enumerate(rows):
+        for column in row:
+            equations_of[column].append(index)
+    unmet = {index for index, value in enumerate(residual) if value}
+    changed: dict[int, int] = {}
+    tried = 0
+
+    def change(column: int, sign: int) -> None:
+        """Change ``column`` by ``sign``, or (0) take its change back."""
+        step = sign or -changed.pop(column)
+        if sign:
+            changed[column] = sign
+        for index in equations_of[column]:
+            residual[index] -= step
+            free[index] += -1 if sign else 1
+            if residual[index]:
+                unmet.add(index)
+            else:
+                unmet.discard(index)
+
+    def gain(column: int, sign: int) -> int:
+        return sum(abs(residual[i] - sign) - abs(residual[i]) for i in equations_of[column]) if greedy else 0
+
+    def search() -> bool:
+        nonlocal tried
+        if not unmet:
+            return True
+        tried += 1
+        if tried > _MAX_TRIED or len(changed) >= _MAX_CHANGED:
+            return False
+        index = min(unmet, key=lambda i: (free[i], i))
+        if abs(residual[index]) > free[index]:
+            return False
+        first = 1 if residual[index] > 0 else -1
+        for sign in (first, -first):
+            left = [column for column in rows[index] if column not in changed]
+            for column in sorted(left, key=lambda column, sign=sign: (gain(column, sign), column)):  # type: ignore[misc]
+                change(column, sign)
+                if all(abs(residual[i]) <= free[i] for i in equations_of[column]) and search():
+                    return True
+                change(column, 0)
+        return False
+
+    if not search():
+        return None
+    return {column: Fraction(sign) for column, sign in changed.items()}
 
 
 def _solve(equations: list[tuple[dict[int, Fraction], Fraction]]) -> dict[int, Fraction] | None:
