@@ -34,6 +34,7 @@ from registry.statistics.suppression import (
     protect_lattice,
     protect_lattice_cached,
     protect_tree,
+    size_classes,
 )
 from tests.test_suppression import counts, jurisdiction_trees
 
@@ -443,3 +444,103 @@ def test_table_without_a_tree_is_protected_as_the_tree_of_one_node(table: Table)
         frozenset(d - 1 for d in grouping): frozenset(key[1:] for key in keys)
         for grouping, keys in placed.items()
     }
+
+
+# --- Size classes: the pattern between changes ---------------------------------------------------------
+
+
+@st.composite
+def large_tables(draw: st.DrawFn) -> Table:
+    """Tables as ``tables`` draws them, some of whose counts are large (many times the threshold)."""
+    table = draw(tables())
+    grown = {
+        key: count * draw(st.sampled_from([1, 1, 7, 30, 200]), label="factor")
+        for key, count in table.cells.items()
+    }
+    return Table(grown, table.threshold, table.tree)
+
+
+def classes_of_every_figure(table: Table) -> dict[tuple[Grouping, Key], int]:
+    figures = every_cell(table.cells, table.tree)
+    return {
+        (grouping, key): size_classes({(): sum(table.cells[c] for c in covered)}, table.threshold)[()]
+        for grouping, keys in figures.items()
+        for key, covered in keys.items()
+    }
+
+
+@PROPERTY
+@given(table=large_tables())
+def test_large_counts_give_no_withheld_cell_away(table: Table) -> None:
+    check_lattice(table.cells, table.threshold, table.tree)
+
+
+@PROPERTY
+@given(table=large_tables(), data=st.data())
+def test_counts_changed_within_their_size_classes_keep_the_pattern_and_memory_never_answers_stale(
+    table: Table, data: st.DataObject
+) -> None:
+    """Cases opened and closed change counts: the pattern is a function of the size classes of every figure
+    (every grouping, every level), and the remembered answers are only ever the answer."""
+    if not table.cells:
+        return
+    nesting = {0: table.tree}
+    changed = dict(table.cells)
+    for key in data.draw(st.lists(st.sampled_from(sorted(table.cells, key=repr)), max_size=4), label="moved"):
+        size = size_classes({key: changed[key]}, table.threshold)[key]
+        if size == changed[key]:  # told apart exactly: a step of one, which may cross into another class
+            changed[key] = max(1, changed[key] + data.draw(st.sampled_from([-1, 1]), label="by"))
+        else:  # anywhere in its class
+            changed[key] = data.draw(st.integers(size, 2 * size - 1), label="to")
+    after = Table(changed, table.threshold, table.tree)
+
+    def answer(cells: Mapping[Key, int], *, cached: bool) -> Patterns | str:
+        try:
+            if cached:
+                return protect_lattice_cached(cells, threshold=table.threshold, nesting=nesting)
+            return protect_lattice(cells, threshold=table.threshold, nesting=nesting)
+        except UnprotectableError as error:
+            return str(error)
+
+    before = answer(table.cells, cached=True)
+    assert before == answer(table.cells, cached=False)
+    assert answer(changed, cached=True) == answer(changed, cached=False)
+    if classes_of_every_figure(after) == classes_of_every_figure(table):
+        event("same size classes")
+        assert answer(changed, cached=False) == before
+    else:
+        event("a figure changed class")
+
+
+def test_a_small_count_keeps_its_value_and_a_large_one_its_power_of_two() -> None:
+    counts: dict[Key, int] = {
+        ("a",): 1,
+        ("b",): 4,
+        ("c",): 5,
+        ("d",): 19,
+        ("e",): 20,
+        ("f",): 39,
+        ("g",): 40,
+        ("h",): 1000,
+    }
+    assert size_classes(counts, 5) == {
+        ("a",): 1,
+        ("b",): 4,
+        ("c",): 5,
+        ("d",): 19,
+        ("e",): 20,
+        ("f",): 20,
+        ("g",): 40,
+        ("h",): 640,
+    }
+
+
+def test_a_partner_is_chosen_by_size_class_so_a_change_within_it_keeps_the_pattern() -> None:
+    tree: Tree = {"A": "P", "B": "P", "C": "P", "P": "PK", "Q": "PK", "D": "Q", "E": "Q"}
+    before: dict[Key, int] = {("A",): 2, ("B",): 100, ("C",): 120, ("D",): 50, ("E",): 60}
+    withheld = protect_lattice(before, threshold=5, nesting={0: tree})
+    assert withheld[TOTALS] == {("A",), ("B",)}  # the smaller partner, of two in one class by the order
+    # B grows past C within its class (80 to 159): by exact counts C would now be the smaller partner.
+    assert protect_lattice(before | {("B",): 127}, threshold=5, nesting={0: tree}) == withheld
+    # Past its class, B is chosen by its size again.
+    assert protect_lattice(before | {("B",): 160}, threshold=5, nesting={0: tree})[TOTALS] == {("A",), ("C",)}

@@ -43,7 +43,9 @@ valid vector of the finer grouping at the finer level, and such vectors are look
 
 from __future__ import annotations
 
+import functools
 import itertools
+import math
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -51,6 +53,9 @@ from fractions import Fraction
 
 Key = tuple[Hashable, ...]
 
+# Counts below this many times the threshold are told apart exactly when choosing cells to withhold;
+# larger ones by their power of two (``size_classes``).
+_EXACT_BELOW = 4
 # Partners tried per dimension, best first; more are tried only when these give no valid cube.
 _FIRST_CHOICES = 4
 _ROOT = ("(the whole table)",)
@@ -455,36 +460,44 @@ def protect_lattice(
     by one of the finest grouping's vectors at the finest level. Raises ``UnprotectableError`` when a
     small cell or a cell to be moved has no valid vector found: coarser groupings and levels are decided
     without looking ahead.
+
+    The pattern depends on the counts only through the ``size_classes`` of the figures (every grouping,
+    every level, each summed from the counts first): which figures are empty and which are small is all
+    the protection rests on, and a larger figure is compared with others only by its class when choosing
+    the cheapest cells to withhold. So a change that moves no figure from one class to another leaves the
+    pattern as it was, and ``protect_lattice_cached`` answers it from memory.
     """
     if not cells:
         return {}
+    return _lattice(cells, threshold, nesting).answer()
+
+
+def _lattice(
+    cells: Mapping[Key, int], threshold: int, nesting: Mapping[int, Mapping[Hashable, Hashable]] | None
+) -> _Lattice:
     for key, count in cells.items():
         if count <= 0:
             raise ValueError(f"cells hold non-empty counts only, got {count} at {key!r}")
     if nesting is not None and len(nesting) > 1:
         raise ValueError("at most one nested dimension")
     nested, parents = next(iter(nesting.items())) if nesting else (None, {})
-    width = len(next(iter(cells)))
-    flat = [d for d in range(width) if d != nested]
-    lattice = _Lattice(cells, threshold, nested, parents)
-    withheld = lattice.protect()
-    answer: dict[Grouping, set[Key]] = {
-        frozenset(flat[i] for i in group): set() for group in _subsets(range(len(flat)))
+    return _Lattice(cells, threshold, nested, parents)
+
+
+def size_classes(cells: Mapping[Key, int], threshold: int) -> dict[Key, int]:
+    """Each count as ``protect_lattice`` sees it: one below ``_EXACT_BELOW`` times the threshold as it is
+    (every small count among them), a larger one as that bound times the largest power of two it reaches."""
+    bound = _EXACT_BELOW * threshold
+    if bound < 1:
+        return dict(cells)
+    return {
+        key: count if count < bound else bound << ((count // bound).bit_length() - 1)
+        for key, count in cells.items()
     }
-    for key in withheld:
-        group = frozenset(flat[i] for i in range(len(flat)) if key[1 + i] is not _ALL)
-        values = iter(key[1 + i] for i in range(len(flat)) if key[1 + i] is not _ALL)
-        external: list[Hashable] = []
-        for d in range(width):
-            if d == nested:
-                external.append(key[0])
-            elif d in group:
-                external.append(next(values))
-        answer[group].add(tuple(external))
-    return {group: frozenset(keys) for group, keys in answer.items()}
 
 
-# An answer, or the refusal's message: a refusal takes as long to find as an answer, and is as certain.
+# Answers, or the refusals' messages (a refusal takes as long to find as an answer, and is as certain), by
+# the counts asked about and by the size classes of every figure of the lattice.
 _LATTICE_CACHE: OrderedDict[Hashable, dict[Grouping, frozenset[Key]] | str] = OrderedDict()
 _LATTICE_LOCK = threading.Lock()
 
@@ -495,41 +508,62 @@ def protect_lattice_cached(
     threshold: int,
     nesting: Mapping[int, Mapping[Hashable, Hashable]] | None = None,
 ) -> dict[Grouping, frozenset[Key]]:
-    """``protect_lattice``, remembering its last answers and refusals."""
-    key = (
-        threshold,
-        frozenset((d, frozenset(parents.items())) for d, parents in (nesting or {}).items()),
-        frozenset(cells.items()),
-    )
-    with _LATTICE_LOCK:
-        remembered = _LATTICE_CACHE.get(key)
-        if remembered is not None:
-            _LATTICE_CACHE.move_to_end(key)
+    """``protect_lattice``, remembering its last answers and refusals. The same counts are answered from
+    memory at once; other counts whose figures (every grouping, every level) fall in the same size classes
+    as remembered ones, once those figures are summed."""
+    if not cells:
+        return {}
+    tree = frozenset((d, frozenset(parents.items())) for d, parents in (nesting or {}).items())
+    asked = ("counts", threshold, tree, frozenset(cells.items()))
+    remembered = _remembered(asked)
     if remembered is None:
-        try:
-            remembered = protect_lattice(cells, threshold=threshold, nesting=nesting)
-        except UnprotectableError as error:
-            remembered = str(error)
-        with _LATTICE_LOCK:
-            _LATTICE_CACHE[key] = remembered
-            while len(_LATTICE_CACHE) > _CACHE.size:
-                _LATTICE_CACHE.popitem(last=False)
+        lattice = _lattice(cells, threshold, nesting)
+        classes = ("classes", threshold, tree, frozenset(lattice.count.items()))
+        remembered = _remembered(classes)
+        if remembered is None:
+            try:
+                remembered = lattice.answer()
+            except UnprotectableError as error:
+                remembered = str(error)
+            _remember(classes, remembered)
+        _remember(asked, remembered)
     if isinstance(remembered, str):
         raise UnprotectableError(remembered)
     return dict(remembered)
 
 
+def _remembered(key: Hashable) -> dict[Grouping, frozenset[Key]] | str | None:
+    with _LATTICE_LOCK:
+        remembered = _LATTICE_CACHE.get(key)
+        if remembered is not None:
+            _LATTICE_CACHE.move_to_end(key)
+        return remembered
+
+
+def _remember(key: Hashable, answer: dict[Grouping, frozenset[Key]] | str) -> None:
+    with _LATTICE_LOCK:
+        _LATTICE_CACHE[key] = answer
+        while len(_LATTICE_CACHE) > 2 * _CACHE.size:
+            _LATTICE_CACHE.popitem(last=False)
+
+
 def _subsets(items: Iterable[int]) -> list[frozenset[int]]:
     """Every subset, the smallest first (and in a fixed order among equals)."""
-    items = sorted(items)
-    return [
+    return list(_subsets_of(tuple(sorted(items))))
+
+
+@functools.cache
+def _subsets_of(items: tuple[int, ...]) -> tuple[frozenset[int], ...]:
+    return tuple(
         frozenset(combination)
         for size in range(len(items) + 1)
         for combination in itertools.combinations(items, size)
-    ]
+    )
 
 
-Vector = dict[Key, Fraction]
+Vector = dict[Key, int]  # cell -> +1/-1
+# An equation of a vector: column -> coefficient (each one), right-hand side.
+Equation = tuple[dict[int, int], int]
 
 
 class _Lattice:
@@ -562,15 +596,56 @@ class _Lattice:
                 coarse = tuple(v if i + 1 in group else _ALL for i, v in enumerate(rest))
                 for node in tree.chains[leaf]:
                     self.count[(node, *coarse)] += n
-        self.count = dict(self.count)
+        # Every figure by its size class: the pattern depends on nothing finer (see ``protect_lattice``).
+        self.count = size_classes(self.count, threshold)
+        self.nested = nested
+        self.width = tree.width
         self.cells: dict[tuple[Grouping, int], list[Key]] = defaultdict(list)
         for key in self.count:
             self.cells[(self._grouping(key), self.level_of[key[0]])].append(key)
         self.values: list[list[Hashable]] = [[], *tree.values]  # by position; position 0 is the node
         self.withheld: set[Key] = set()
+        self._lines_of: dict[Key, tuple[tuple[Grouping, int, Key], ...]] = {}
+        self._orders: dict[Key, str] = {}
 
     def _grouping(self, key: Key) -> Grouping:
         return frozenset(i for i in range(1, len(key)) if key[i] is not _ALL)
+
+    def answer(self) -> dict[Grouping, frozenset[Key]]:
+        """The keys to withhold in every grouping, in the caller's dimension numbers (see
+        ``protect_lattice``)."""
+        flat = [d for d in range(self.width) if d != self.nested]
+        answer: dict[Grouping, set[Key]] = {
+            frozenset(flat[i] for i in group): set() for group in _subsets(range(len(flat)))
+        }
+        for key in self.protect():
+            group = frozenset(flat[i] for i in range(len(flat)) if key[1 + i] is not _ALL)
+            values = iter(key[1 + i] for i in range(len(flat)) if key[1 + i] is not _ALL)
+            external: list[Hashable] = []
+            for d in range(self.width):
+                if d == self.nested:
+                    external.append(key[0])
+                elif d in group:
+                    external.append(next(values))
+            answer[group].add(tuple(external))
+        return {group: frozenset(keys) for group, keys in answer.items()}
+
+    def _lines(self, cell: Key) -> tuple[tuple[Grouping, int, Key], ...]:
+        """Every figure ``cell`` is counted in but its own, as ``(summed, to, figure)``: its sum over each set
+        ``summed`` of its grouping's category positions at each level ``to`` from the root down to its own.
+        Figures at different levels or by different sets are different keys."""
+        lines = self._lines_of.get(cell)
+        if lines is None:
+            level = self.level_of[cell[0]]
+            chain = self.up[cell[0]]
+            lines = tuple(
+                (summed, to, (chain[to], *(_ALL if i + 1 in summed else v for i, v in enumerate(cell[1:]))))
+                for summed in _subsets(self._grouping(cell))
+                for to in range(level + 1)
+                if summed or to != level
+            )
+            self._lines_of[cell] = lines
+        return lines
 
     def protect(self) -> set[Key]:
         vectors: dict[Grouping, list[Vector]] = {}
@@ -628,7 +703,7 @@ class _Lattice:
                     if cube is None:
                         # Any valid vector that moves the small cell, among its siblings' cells.
                         places = set(self.children[self.up[primary[0]][level - 1]]) if level else {primary[0]}
-                        cube = self._solved(group, level, places, None, {primary: Fraction(1)})
+                        cube = self._solved(group, level, places, None, {primary: 1})
                     if cube is None:
                         raise UnprotectableError(
                             "A small count cannot be withheld safely at this grouping; group by fewer "
@@ -643,33 +718,43 @@ class _Lattice:
         """Is every sum of ``vector`` (a vector of ``group`` at ``level``) over any set of its category
         dimensions, at its level and (``above``) every level above, non-zero only on withheld cells? Its
         own cells are not asked about: they are the ones it withholds."""
-        for summed in _subsets(group):
-            for to in range(0 if above else level, level + 1):
-                if not summed and to == level:
-                    continue
-                sums: dict[Key, Fraction] = defaultdict(Fraction)
-                for cell, value in vector.items():
-                    node = self.up[cell[0]][to]
-                    sums[(node, *(_ALL if i + 1 in summed else v for i, v in enumerate(cell[1:])))] += value
-                if any(total and cell not in self.withheld for cell, total in sums.items()):
-                    return False
-        return True
+        sums: dict[Key, int] = defaultdict(int)
+        for cell, value in vector.items():
+            for _, to, line in self._lines(cell):
+                if above or to == level:
+                    sums[line] += value
+        withheld = self.withheld
+        return not any(total and line not in withheld for line, total in sums.items())
 
     def _cost(self, cells: Iterable[Key]) -> tuple[int, int]:
         new = {cell for cell in cells if cell not in self.withheld}
         return (len(new), sum(self.count[cell] for cell in new))
 
     def _preference(self, cell: Key) -> tuple[int, int, str]:
-        return (0 if cell in self.withheld else 1, self.count[cell], _order(cell))
+        return (0 if cell in self.withheld else 1, self.count[cell], self._order(cell))
 
     def _cheapest_valid(
         self, group: Grouping, level: int, candidates: Iterable[Vector], *, above: bool = True
     ) -> Vector | None:
-        ranked = sorted(
-            itertools.islice(candidates, _MAX_COMBINATIONS),
-            key=lambda vector: (self._cost(vector), sorted(_order(cell) for cell in vector)),
-        )
-        return next((vector for vector in ranked if self._valid(group, level, vector, above=above)), None)
+        # By cost, then by their cells' order; the order is only worked out among candidates of one cost,
+        # cheapest first, until one is valid.
+        by_cost: dict[tuple[int, int], list[Vector]] = defaultdict(list)
+        for vector in itertools.islice(candidates, _MAX_COMBINATIONS):
+            by_cost[self._cost(vector)].append(vector)
+        for cost in sorted(by_cost):
+            tied = by_cost[cost]
+            if len(tied) > 1:
+                tied.sort(key=lambda vector: sorted(self._order(cell) for cell in vector))
+            for vector in tied:
+                if self._valid(group, level, vector, above=above):
+                    return vector
+        return None
+
+    def _order(self, cell: Key) -> str:
+        order = self._orders.get(cell)
+        if order is None:
+            order = self._orders[cell] = _order(cell)
+        return order
 
     def _best_cube(self, group: Grouping, level: int, x: Key, choices: int | None) -> Vector | None:
         """The cheapest valid cube around ``x``: in the nested dimension a sibling or none, in each category
@@ -696,7 +781,7 @@ class _Lattice:
                 corners = _corners(x, choice)
                 if all(corner in self.count for corner in corners):
                     yield {
-                        corner: Fraction((-1) ** sum(a != b for a, b in zip(corner, x, strict=True)))
+                        corner: (-1) ** sum(a != b for a, b in zip(corner, x, strict=True))
                         for corner in corners
                     }
 
@@ -739,16 +824,12 @@ class _Lattice:
     def _moves(self, vector: Vector, group: Grouping) -> set[Key]:
         """The cells ``vector`` (of ``group``) changes, in ``group`` and summed over any of its dimensions,
         at its level and every level above."""
-        level = self.level_of[next(iter(vector))[0]]
-        moves: set[Key] = set()
-        for summed in _subsets(group):
-            sums = _summed(vector, summed)
-            for to in range(level + 1):
-                up: Vector = defaultdict(Fraction)
-                for cell, value in sums.items():
-                    up[(self.up[cell[0]][to], *cell[1:])] += value
-                moves.update(cell for cell, value in up.items() if value)
-        return moves
+        sums: dict[Key, int] = defaultdict(int)
+        for cell, value in vector.items():
+            sums[cell] += value
+            for _, _, line in self._lines(cell):
+                sums[line] += value
+        return {line for line, total in sums.items() if total}
 
     def _covering(
         self, group: Grouping, level: int, needed: set[Key], moved: set[Key]
@@ -766,7 +847,7 @@ class _Lattice:
             top = self.up[cell[0]][to - 1] if to else cell[0]
             places = {key[0] for key in self.cells[(group, level)] if self.up[key[0]][max(to - 1, 0)] == top}
             line = (frozenset(i for i in group if cell[i] is _ALL), to)
-            vector = self._solved(group, level, places, line, {cell: Fraction(1)}, loose=True)
+            vector = self._solved(group, level, places, line, {cell: 1}, loose=True)
             if vector is None:
                 return None
             found.append(vector)
@@ -836,49 +917,46 @@ class _Lattice:
         )
         if not columns or len(columns) > _MAX_SEARCHED:
             return None
-        rows: dict[tuple[Grouping, int, Key], dict[int, Fraction]] = defaultdict(dict)
+        rows: dict[tuple[Grouping, int, Key], dict[int, int]] = defaultdict(dict)
         for column, cell in enumerate(columns):
-            for summed in _subsets(group):
-                for to in range(level + 1):
-                    if (not summed and to == level) or (not above and to < level and (summed, to) != fixed):
-                        continue
-                    node = self.up[cell[0]][to]
-                    line = (node, *(_ALL if i + 1 in summed else v for i, v in enumerate(cell[1:])))
-                    if line not in self.withheld or ((summed, to) == fixed and (not loose or line in target)):
-                        rows[(summed, to, line)][column] = Fraction(1)
-        equations: list[tuple[dict[int, Fraction], Fraction]] = []
+            for summed, to, line in self._lines(cell):
+                if not above and to < level and (summed, to) != fixed:
+                    continue
+                if line not in self.withheld or ((summed, to) == fixed and (not loose or line in target)):
+                    rows[(summed, to, line)][column] = 1
+        equations: list[Equation] = []
         if fixed is None:
             index = {cell: column for column, cell in enumerate(columns)}
             if any(cell not in index for cell in target):
                 return None
-            equations += [({index[cell]: Fraction(1)}, value) for cell, value in target.items()]
+            equations += [({index[cell]: 1}, value) for cell, value in target.items()]
         for (summed, to, line), row in rows.items():
-            value = target.get(line, Fraction(0)) if (summed, to) == fixed else Fraction(0)
-            equations.append((row, value))
+            equations.append((row, target.get(line, 0) if (summed, to) == fixed else 0))
         if fixed is not None and any((*fixed, line) not in rows for line in target):
             return None  # a target cell no column sums to
-        solution = _solve(equations) if len(columns) <= _MAX_SOLVED else None
-        if solution is None and len(columns) <= _MAX_SOLVED:
+        basic = _solve(equations) if len(columns) <= _MAX_SOLVED else None
+        if basic is None and len(columns) <= _MAX_SOLVED:
             return None  # no rational solution, so no whole one
         # Only changes of one: the table plus or minus the vector is then another table of non-negative
         # whole counts with the same published figures, not only another rational one. Where the basic
         # solution is not one, such a vector is searched for.
-        if solution is None or any(value and abs(value) != 1 for value in solution.values()):
+        solution: dict[int, int] | None
+        if basic is None or any(value and abs(value) != 1 for value in basic.values()):
             solution = _signed(equations)
+        else:
+            solution = {column: int(value) for column, value in basic.items()}
         vector = {columns[column]: value for column, value in (solution or {}).items() if value}
         if not vector or any(abs(value) != 1 for value in vector.values()):
             return None
         return vector if self._valid(group, level, vector, above=above) else None
 
 
-def _signed(equations: list[tuple[dict[int, Fraction], Fraction]]) -> dict[int, Fraction] | None:
+def _signed(equations: list[Equation]) -> dict[int, int] | None:
     """``_signed_by`` trying the preferred cells first, then the changes that meet the most."""
     return _signed_by(equations, greedy=False) or _signed_by(equations, greedy=True)
 
 
-def _signed_by(
-    equations: list[tuple[dict[int, Fraction], Fraction]], *, greedy: bool
-) -> dict[int, Fraction] | None:
+def _signed_by(equations: list[Equation], *, greedy: bool) -> dict[int, int] | None:
     """A solution of the equations (every coefficient one) that is ``+1``, ``-1`` or zero in each column,
     found depth first: an unmet equation with the fewest columns left is met by one more change, in each
     of its columns in turn (with ``greedy``, those that meet the most other equations first; then the
@@ -886,10 +964,8 @@ def _signed_by(
     within ``_MAX_TRIED`` partial solutions of at most ``_MAX_CHANGED`` changes."""
     if any(value != 1 for row, _ in equations for value in row.values()):
         return None
-    if any(rhs.denominator != 1 for _, rhs in equations):
-        return None
     rows = [sorted(row) for row, _ in equations]
-    residual = [int(rhs) for _, rhs in equations]
+    residual = [rhs for _, rhs in equations]
     free = [len(row) for row in rows]
     equations_of: dict[int, list[int]] = defaultdict(list)
     for index, row in enumerate(rows):
@@ -937,51 +1013,51 @@ def _signed_by(
 
     if not search():
         return None
-    return {column: Fraction(sign) for column, sign in changed.items()}
+    return dict(changed)
 
 
-def _solve(equations: list[tuple[dict[int, Fraction], Fraction]]) -> dict[int, Fraction] | None:
+def _solve(equations: list[Equation]) -> dict[int, Fraction] | None:
     """A solution of the sparse linear equations (column -> coefficient, right-hand side) with every
-    non-pivot column zero, each row's pivot its lowest column; None when they are inconsistent."""
-    basis: dict[int, tuple[dict[int, Fraction], Fraction]] = {}
-    for row, rhs in equations:
-        row = dict(row)
+    non-pivot column zero, each row's pivot its lowest column; None when they are inconsistent. Rows are
+    kept as whole numbers (each divided by the greatest common divisor of its entries), so only the answer
+    is a fraction."""
+    basis: dict[int, tuple[dict[int, int], int]] = {}  # pivot -> a row whose other pivots are zero
+    for equation, rhs in equations:
+        row = dict(equation)
         for pivot in sorted(column for column in row if column in basis):
             factor = row.get(pivot)
             if factor:
-                pivot_row, pivot_rhs = basis[pivot]
-                for column, value in pivot_row.items():
-                    updated = row.get(column, Fraction(0)) - factor * value
-                    if updated:
-                        row[column] = updated
-                    else:
-                        row.pop(column, None)
-                rhs -= factor * pivot_rhs
+                row, rhs = _eliminate(row, rhs, factor, basis[pivot], pivot)
         if not row:
             if rhs:
                 return None
             continue
         pivot = min(row)
-        scale = row[pivot]
-        row = {column: value / scale for column, value in row.items()}
-        rhs /= scale
-        for other, (other_row, other_rhs) in list(basis.items()):
-            factor = other_row.get(pivot)
+        for other, other_equation in list(basis.items()):
+            factor = other_equation[0].get(pivot)
             if factor:
-                for column, value in row.items():
-                    updated = other_row.get(column, Fraction(0)) - factor * value
-                    if updated:
-                        other_row[column] = updated
-                    else:
-                        other_row.pop(column, None)
-                basis[other] = (other_row, other_rhs - factor * rhs)
+                basis[other] = _eliminate(*other_equation, factor, (row, rhs), pivot)
         basis[pivot] = (row, rhs)
-    return {pivot: rhs for pivot, (_, rhs) in basis.items()}
+    return {pivot: Fraction(rhs, row[pivot]) for pivot, (row, rhs) in basis.items()}
 
 
-def _summed(vector: Vector, dims: frozenset[int]) -> Vector:
-    """``vector`` summed over the category positions ``dims`` (zeros left out)."""
-    sums: Vector = defaultdict(Fraction)
-    for cell, value in vector.items():
-        sums[tuple(_ALL if i in dims else v for i, v in enumerate(cell))] += value
-    return {cell: total for cell, total in sums.items() if total}
+def _eliminate(
+    row: dict[int, int], rhs: int, factor: int, by: tuple[dict[int, int], int], pivot: int
+) -> tuple[dict[int, int], int]:
+    """``row`` (whose coefficient at ``pivot`` is ``factor``) less a multiple of ``by`` that clears
+    ``pivot``, as whole numbers with no common divisor."""
+    by_row, by_rhs = by
+    scale = by_row[pivot]
+    combined = {column: value * scale for column, value in row.items()}
+    for column, value in by_row.items():
+        updated = combined.get(column, 0) - factor * value
+        if updated:
+            combined[column] = updated
+        else:
+            combined.pop(column, None)
+    combined_rhs = rhs * scale - factor * by_rhs
+    divisor = math.gcd(combined_rhs, *combined.values())
+    if divisor > 1:
+        combined = {column: value // divisor for column, value in combined.items()}
+        combined_rhs //= divisor
+    return combined, combined_rhs
