@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from registry.statistics.suppression import (
     Key,
     UnprotectableError,
+    _solve,
     protect_lattice,
     protect_lattice_cached,
     protect_tree,
@@ -544,3 +545,58 @@ def test_a_partner_is_chosen_by_size_class_so_a_change_within_it_keeps_the_patte
     assert protect_lattice(before | {("B",): 127}, threshold=5, nesting={0: tree}) == withheld
     # Past its class, B is chosen by its size again.
     assert protect_lattice(before | {("B",): 160}, threshold=5, nesting={0: tree})[TOTALS] == {("A",), ("C",)}
+
+
+# --- The exact solutions behind cubes, lifts and ways down ---------------------------------------------
+
+
+def basic_solution(equations: list[tuple[dict[int, int], int]]) -> dict[int, Fraction] | None:
+    """The reference: Gauss-Jordan over ``Fraction``, each row's pivot its lowest column, every non-pivot
+    column zero; None when inconsistent."""
+    basis: dict[int, tuple[dict[int, Fraction], Fraction]] = {}
+    for equation, value in equations:
+        row = {column: Fraction(c) for column, c in equation.items()}
+        rhs = Fraction(value)
+        for pivot in sorted(column for column in row if column in basis):
+            factor = row.get(pivot, Fraction(0))
+            pivot_row, pivot_rhs = basis[pivot]
+            for column, c in pivot_row.items():
+                row[column] = row.get(column, Fraction(0)) - factor * c
+            rhs -= factor * pivot_rhs
+            row = {column: c for column, c in row.items() if c}
+        if not row:
+            if rhs:
+                return None
+            continue
+        pivot = min(row)
+        rhs /= row[pivot]
+        row = {column: c / row[pivot] for column, c in row.items()}
+        for other, (other_row, other_rhs) in list(basis.items()):
+            factor = other_row.get(pivot, Fraction(0))
+            if factor:
+                updated = {
+                    column: other_row.get(column, Fraction(0)) - factor * row.get(column, Fraction(0))
+                    for column in other_row.keys() | row.keys()
+                }
+                basis[other] = ({column: c for column, c in updated.items() if c}, other_rhs - factor * rhs)
+        basis[pivot] = (row, rhs)
+    return {pivot: rhs for pivot, (_, rhs) in basis.items()}
+
+
+@settings(PROPERTY, max_examples=500)
+@given(
+    equations=st.lists(
+        st.tuples(st.sets(st.integers(0, 7), min_size=1, max_size=5), st.integers(-2, 2)), max_size=9
+    )
+)
+def test_the_basic_solution_is_the_exact_one_when_it_is_whole(equations: list[tuple[set[int], int]]) -> None:
+    system = [(dict.fromkeys(columns, 1), rhs) for columns, rhs in equations]
+    expected = basic_solution(system)
+    consistent, whole = _solve(system)
+    assert consistent == (expected is not None)
+    if expected is not None and all(value.denominator == 1 for value in expected.values()):
+        event("whole")
+        assert whole == {column: int(value) for column, value in expected.items()}
+    else:
+        event("fractional or inconsistent")
+        assert whole is None

@@ -44,12 +44,11 @@ valid vector of the finer grouping at the finer level, and such vectors are look
 from __future__ import annotations
 
 import functools
+import heapq
 import itertools
-import math
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from fractions import Fraction
 
 Key = tuple[Hashable, ...]
 
@@ -416,7 +415,11 @@ Grouping = frozenset[int]
 # Partner combinations tried for one lift or one share, cheapest first; beyond these the cell is refused.
 _MAX_COMBINATIONS = 4096
 # Cells an exact solution is looked for among (the work grows with their cube); beyond, only the search.
-_MAX_SOLVED = 200
+# Up to ``_SMALL_SOLVED`` cells a solution costs little; larger ones draw on a budget of cells for the
+# whole lattice, so that a table that cannot be protected is refused in about a second, not many.
+_MAX_SOLVED = 600
+_SMALL_SOLVED = 200
+_LARGE_SOLVED_BUDGET = 3000
 # Cells a vector of changes of one is searched for among, and the partial vectors tried; beyond, refused.
 _MAX_SEARCHED = 4000
 _MAX_TRIED = 2000
@@ -607,6 +610,7 @@ class _Lattice:
         self.withheld: set[Key] = set()
         self._lines_of: dict[Key, tuple[tuple[Grouping, int, Key], ...]] = {}
         self._orders: dict[Key, str] = {}
+        self._large_solved = 0  # cells of the large exact solutions so far (``_LARGE_SOLVED_BUDGET``)
 
     def _grouping(self, key: Key) -> Grouping:
         return frozenset(i for i in range(1, len(key)) if key[i] is not _ALL)
@@ -934,17 +938,20 @@ class _Lattice:
             equations.append((row, target.get(line, 0) if (summed, to) == fixed else 0))
         if fixed is not None and any((*fixed, line) not in rows for line in target):
             return None  # a target cell no column sums to
-        basic = _solve(equations) if len(columns) <= _MAX_SOLVED else None
-        if basic is None and len(columns) <= _MAX_SOLVED:
+        solvable = len(columns) <= _SMALL_SOLVED or (
+            len(columns) <= _MAX_SOLVED and self._large_solved + len(columns) <= _LARGE_SOLVED_BUDGET
+        )
+        if len(columns) > _SMALL_SOLVED and solvable:
+            self._large_solved += len(columns)
+        consistent, basic = _solve(equations) if solvable else (True, None)
+        if not consistent:
             return None  # no rational solution, so no whole one
         # Only changes of one: the table plus or minus the vector is then another table of non-negative
         # whole counts with the same published figures, not only another rational one. Where the basic
         # solution is not one, such a vector is searched for.
-        solution: dict[int, int] | None
-        if basic is None or any(value and abs(value) != 1 for value in basic.values()):
+        solution = basic
+        if solution is None or any(abs(value) > 1 for value in solution.values()):
             solution = _signed(equations)
-        else:
-            solution = {column: int(value) for column, value in basic.items()}
         vector = {columns[column]: value for column, value in (solution or {}).items() if value}
         if not vector or any(abs(value) != 1 for value in vector.values()):
             return None
@@ -1016,48 +1023,61 @@ def _signed_by(equations: list[Equation], *, greedy: bool) -> dict[int, int] | N
     return dict(changed)
 
 
-def _solve(equations: list[Equation]) -> dict[int, Fraction] | None:
-    """A solution of the sparse linear equations (column -> coefficient, right-hand side) with every
-    non-pivot column zero, each row's pivot its lowest column; None when they are inconsistent. Rows are
-    kept as whole numbers (each divided by the greatest common divisor of its entries), so only the answer
-    is a fraction."""
-    basis: dict[int, tuple[dict[int, int], int]] = {}  # pivot -> a row whose other pivots are zero
+# The prime that ``_solve`` works modulo: rows stay small whatever the elimination does to them.
+_PRIME = 2_147_483_647
+
+
+def _solve(equations: list[Equation]) -> tuple[bool, dict[int, int] | None]:
+    """Whether the sparse linear equations (column -> coefficient, right-hand side) have a rational
+    solution, and their basic solution (every non-pivot column zero, each row's pivot its lowest column)
+    when it is one of small whole numbers. Eliminated modulo ``_PRIME`` to echelon form, then substituted
+    back from the last pivot; the residues, read as the nearest whole numbers, are kept only when they
+    satisfy every equation exactly (the basic solution, when it is whole and small). Equations that are
+    consistent over the rationals are inconsistent modulo the prime only when it divides one of their
+    determinants (for these coefficients of one, practically never): then none is reported, which refuses
+    no more than a search that finds none."""
+    basis: dict[int, tuple[dict[int, int], int]] = {}  # pivot -> its row (coefficient one there), rhs
     for equation, rhs in equations:
-        row = dict(equation)
-        for pivot in sorted(column for column in row if column in basis):
+        row = {column: value % _PRIME for column, value in equation.items() if value % _PRIME}
+        rhs %= _PRIME
+        queue = [column for column in row if column in basis]
+        heapq.heapify(queue)
+        queued = set(queue)
+        while queue:  # the row's pivots, lowest first: eliminating one adds only later columns
+            pivot = heapq.heappop(queue)
             factor = row.get(pivot)
-            if factor:
-                row, rhs = _eliminate(row, rhs, factor, basis[pivot], pivot)
+            if not factor:
+                continue
+            pivot_row, pivot_rhs = basis[pivot]
+            for column, value in pivot_row.items():
+                updated = (row.get(column, 0) - factor * value) % _PRIME
+                if updated:
+                    row[column] = updated
+                    if column in basis and column not in queued:
+                        queued.add(column)
+                        heapq.heappush(queue, column)
+                else:
+                    row.pop(column, None)
+            rhs = (rhs - factor * pivot_rhs) % _PRIME
         if not row:
             if rhs:
-                return None
+                return False, None
             continue
         pivot = min(row)
-        for other, other_equation in list(basis.items()):
-            factor = other_equation[0].get(pivot)
-            if factor:
-                basis[other] = _eliminate(*other_equation, factor, (row, rhs), pivot)
-        basis[pivot] = (row, rhs)
-    return {pivot: Fraction(rhs, row[pivot]) for pivot, (row, rhs) in basis.items()}
-
-
-def _eliminate(
-    row: dict[int, int], rhs: int, factor: int, by: tuple[dict[int, int], int], pivot: int
-) -> tuple[dict[int, int], int]:
-    """``row`` (whose coefficient at ``pivot`` is ``factor``) less a multiple of ``by`` that clears
-    ``pivot``, as whole numbers with no common divisor."""
-    by_row, by_rhs = by
-    scale = by_row[pivot]
-    combined = {column: value * scale for column, value in row.items()}
-    for column, value in by_row.items():
-        updated = combined.get(column, 0) - factor * value
-        if updated:
-            combined[column] = updated
-        else:
-            combined.pop(column, None)
-    combined_rhs = rhs * scale - factor * by_rhs
-    divisor = math.gcd(combined_rhs, *combined.values())
-    if divisor > 1:
-        combined = {column: value // divisor for column, value in combined.items()}
-        combined_rhs //= divisor
-    return combined, combined_rhs
+        inverse = pow(row[pivot], -1, _PRIME)
+        basis[pivot] = (
+            {column: value * inverse % _PRIME for column, value in row.items()},
+            rhs * inverse % _PRIME,
+        )
+    residues: dict[int, int] = {}
+    for pivot in sorted(basis, reverse=True):
+        row, rhs = basis[pivot]
+        known = sum(value * residues.get(column, 0) for column, value in row.items() if column != pivot)
+        residues[pivot] = (rhs - known) % _PRIME
+    solution = {
+        column: value if value <= _PRIME // 2 else value - _PRIME for column, value in residues.items()
+    }
+    for equation, rhs in equations:
+        if sum(value * solution.get(column, 0) for column, value in equation.items()) != rhs:
+            return True, None
+    return True, solution
