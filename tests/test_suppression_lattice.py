@@ -28,6 +28,7 @@ from hypothesis import event as hypothesis_event
 from hypothesis import note as hypothesis_note
 from hypothesis import strategies as st
 
+from registry.statistics import suppression
 from registry.statistics.suppression import (
     Key,
     UnprotectableError,
@@ -600,3 +601,46 @@ def test_the_basic_solution_is_the_exact_one_when_it_is_whole(equations: list[tu
     else:
         event("fractional or inconsistent")
         assert whole is None
+
+
+# --- Large tables, protected in a process of their own ---------------------------------------------------
+
+
+def large_table() -> tuple[dict[Key, int], Tree]:
+    """Many districts, two categories, counts of every size: above the size protected in-process."""
+    tree: Tree = {f"p{p}": "PK" for p in range(4)}
+    cells: dict[Key, int] = {}
+    for p, d in itertools.product(range(4), range(15)):
+        tree[f"d{p}.{d}"] = f"p{p}"
+        for i, key in enumerate(itertools.product([f"d{p}.{d}"], ["a", "b", "c"], ["f", "m", "t"])):
+            cells[key] = 1 + (p * 131 + d * 17 + i * 7) % 40 if i % 4 else 200 + d
+    assert len(cells) >= suppression._APART_FROM
+    return cells, tree
+
+
+def test_a_large_table_is_protected_in_another_process_as_it_is_here() -> None:
+    cells, tree = large_table()
+    suppression._LATTICE_CACHE.clear()
+    apart = protect_lattice_cached(cells, threshold=5, nesting={0: tree})
+    process = suppression._PROTECTOR.process
+    assert process is not None
+    assert process.poll() is None
+    assert apart == protect_lattice(cells, threshold=5, nesting={0: tree})
+    assert apart[frozenset({1, 2})], "a table with small cells"
+
+
+def test_the_answer_is_still_given_when_the_protection_process_has_died() -> None:
+    cells, tree = large_table()
+    expected = protect_lattice(cells, threshold=5, nesting={0: tree})
+    suppression._LATTICE_CACHE.clear()
+    protect_lattice_cached(cells, threshold=5, nesting={0: tree})  # the process is started
+    process = suppression._PROTECTOR.process
+    assert process is not None
+    process.kill()
+    process.wait()
+    suppression._LATTICE_CACHE.clear()
+    assert protect_lattice_cached(cells, threshold=5, nesting={0: tree}) == expected  # started again
+    assert suppression._PROTECTOR.process is not process
+    suppression._PROTECTOR.process.stdin.close()  # type: ignore[union-attr]  # it ends mid-request next
+    suppression._LATTICE_CACHE.clear()
+    assert protect_lattice_cached(cells, threshold=5, nesting={0: tree}) == expected  # worked out here

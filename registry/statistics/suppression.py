@@ -43,12 +43,18 @@ valid vector of the finer grouping at the finer level, and such vectors are look
 
 from __future__ import annotations
 
+import atexit
 import functools
 import heapq
 import itertools
+import pickle
+import struct
+import subprocess
+import sys
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import IO, Any
 
 Key = tuple[Hashable, ...]
 
@@ -524,15 +530,107 @@ def protect_lattice_cached(
         classes = ("classes", threshold, tree, frozenset(lattice.count.items()))
         remembered = _remembered(classes)
         if remembered is None:
-            try:
-                remembered = lattice.answer()
-            except UnprotectableError as error:
-                remembered = str(error)
+            if len(cells) < _APART_FROM:
+                remembered = _answer_or_refusal(lattice)
+            else:
+                copied = {d: dict(parents) for d, parents in nesting.items()} if nesting else None
+                remembered = _PROTECTOR.protect(dict(cells), threshold, copied)
             _remember(classes, remembered)
         _remember(asked, remembered)
     if isinstance(remembered, str):
         raise UnprotectableError(remembered)
     return dict(remembered)
+
+
+def _answer_or_refusal(lattice: _Lattice) -> dict[Grouping, frozenset[Key]] | str:
+    try:
+        return lattice.answer()
+    except UnprotectableError as error:
+        return str(error)
+
+
+def _protect_or_refuse(
+    cells: dict[Key, int], threshold: int, nesting: dict[int, dict[Hashable, Hashable]] | None
+) -> dict[Grouping, frozenset[Key]] | str:
+    """``protect_lattice``'s answer or refusal, in the protection process."""
+    return _answer_or_refusal(_lattice(cells, threshold, nesting))
+
+
+# Tables of at least this many cells are protected in a process of their own: the work is all Python, and
+# in the server's process it would hold the interpreter's lock, slowing every other request, for as long as
+# it takes (up to seconds). One process, so that protection takes at most one core of the machine.
+_APART_FROM = 500
+
+
+class _Protector:
+    """A child interpreter that protects tables (``python -m registry.statistics.suppression``), one at a
+    time, started on first use: each request and answer a length-prefixed pickle over its standard input
+    and output. Nothing of the program that started it (its main module, its threads) is in it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def protect(
+        self, cells: dict[Key, int], threshold: int, nesting: dict[int, dict[Hashable, Hashable]] | None
+    ) -> dict[Grouping, frozenset[Key]] | str:
+        """The answer or refusal, from the child; worked out here when the child cannot give it (it died,
+        or cannot start), and a new child is started next time."""
+        with self.lock:
+            try:
+                process = self.process
+                if process is None or process.poll() is not None:
+                    process = self.process = subprocess.Popen(  # noqa: S603 (this interpreter, this module)
+                        [
+                            sys.executable,
+                            "-m",
+                            __spec__.name if __spec__ else "registry.statistics.suppression",
+                        ],
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                    )
+                    atexit.register(process.kill)
+                assert process.stdin is not None
+                assert process.stdout is not None
+                _send(process.stdin, (cells, threshold, nesting))
+                answer: dict[Grouping, frozenset[Key]] | str = _received(process.stdout)
+                return answer
+            except (OSError, ValueError, EOFError, pickle.UnpicklingError):
+                if self.process is not None:
+                    self.process.kill()
+                    self.process.wait()
+                self.process = None
+        return _protect_or_refuse(cells, threshold, nesting)
+
+
+def _send(stream: IO[bytes], value: object) -> None:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(struct.pack("!Q", len(data)) + data)
+    stream.flush()
+
+
+def _received(stream: IO[bytes]) -> Any:
+    header = stream.read(8)
+    if len(header) < 8:
+        raise EOFError("the protection process ended")
+    (length,) = struct.unpack("!Q", header)
+    data = stream.read(length)
+    if len(data) < length:
+        raise EOFError("the protection process ended")
+    return pickle.loads(data)  # noqa: S301 (our own child's answer)
+
+
+def _serve(requests: IO[bytes], answers: IO[bytes]) -> None:
+    """The child's loop: a table in, its answer or refusal out, until its input ends."""
+    while True:
+        try:
+            cells, threshold, nesting = _received(requests)
+        except EOFError:
+            return
+        _send(answers, _protect_or_refuse(cells, threshold, nesting))
+
+
+_PROTECTOR = _Protector()
 
 
 def _remembered(key: Hashable) -> dict[Grouping, frozenset[Key]] | str | None:
@@ -1081,3 +1179,7 @@ def _solve(equations: list[Equation]) -> tuple[bool, dict[int, int] | None]:
         if sum(value * solution.get(column, 0) for column, value in equation.items()) != rhs:
             return True, None
     return True, solution
+
+
+if __name__ == "__main__":
+    _serve(sys.stdin.buffer, sys.stdout.buffer)
